@@ -1,0 +1,1 @@
+"""The photographer's step-by-step guidance (content in guidance/<lang>.yml)."""

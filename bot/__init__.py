@@ -1,0 +1,1 @@
+"""Accord's adapter side: Telegram, terminal chat, storage, staff console, CLI."""

@@ -1,0 +1,100 @@
+"""Command line: `python -m bot {run,chat,db,transcripts,cases}` (see README.md)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import logging
+import sys
+from typing import List, Optional
+
+from bot.settings import Settings
+
+
+def _since(value: str) -> dt.datetime:
+    parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every sub-command."""
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Accord")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="start the whole stack (make run)")
+    run.add_argument("--sender", help="terminal chat: conversation id to use")
+    chat = sub.add_parser("chat", help="terminal chat against a running Rasa server")
+    chat.add_argument("--sender")
+    db = sub.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade"])
+
+    transcripts = sub.add_parser("transcripts", help="transcript store")
+    transcripts.add_argument("action", choices=["export"])
+    transcripts.add_argument("--format", choices=["jsonl"], default="jsonl")
+    transcripts.add_argument("--since", type=_since)
+
+    cases = sub.add_parser("cases", help="complaint cases")
+    cases.add_argument("action", choices=["export"])
+    cases.add_argument("--format", choices=["jsonl"], default="jsonl")
+    return parser
+
+
+def _export_transcripts(settings: Settings, since: Optional[dt.datetime]) -> None:
+    from bot.storage.db import make_engine, make_sessionmaker, migrate
+    from bot.storage.transcripts import iter_turns, turn_as_dict
+
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with make_sessionmaker(engine)() as session:
+        for turn in iter_turns(session=session, since=since):
+            sys.stdout.write(json.dumps(turn_as_dict(turn), ensure_ascii=False) + "\n")
+    engine.dispose()
+
+
+def _export_cases(settings: Settings) -> None:
+    from bot.storage.cases import iter_cases
+    from bot.storage.db import make_engine, make_sessionmaker, migrate
+
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with make_sessionmaker(engine)() as session:
+        for case in iter_cases(session=session):
+            sys.stdout.write(json.dumps(case, ensure_ascii=False) + "\n")
+    engine.dispose()
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Entry point of `python -m bot`."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # httpx logs every URL, and Telegram URLs carry the bot token
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    settings = Settings.from_env()
+    if args.command == "run":
+        from bot.supervisor import run
+
+        return run(settings, args.sender)
+    if args.command == "chat":
+        from bot.supervisor import _terminal
+
+        asyncio.run(_terminal(settings, args.sender))
+        return 0
+    if args.command == "db":
+        from bot.storage.db import migrate
+
+        migrate(settings.database_url)
+        return 0
+    if args.command == "transcripts":
+        _export_transcripts(settings, args.since)
+        return 0
+    if args.command == "cases":
+        _export_cases(settings)
+        return 0
+    return 2

@@ -1,0 +1,152 @@
+"""One turn of a conversation, whatever the channel: record, ask Rasa, record, act.
+
+Every incoming message and every reply is written to the transcript store with its
+language, intent and confidence. Custom payloads from the actions (`{"accord": …}`) are
+handled here and never shown to the user: `erase_user_data` erases the user's data once
+the turn is over, `handoff` notifies staff through the channel's callback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Dict, List, Optional
+
+from sqlalchemy.orm import sessionmaker
+
+from bot.erasure import erase_user
+from bot.rasa_client import BotReply, LatestTurn, RasaClient, RasaUnavailable
+from bot.storage import transcripts
+
+logger = logging.getLogger(__name__)
+
+HandoffCallback = Callable[[str, Optional[str]], Awaitable[None]]
+
+
+@dataclass
+class TurnResult:
+    """The replies to show, and what the turn did."""
+
+    replies: List[BotReply] = field(default_factory=list)
+    language: Optional[str] = None
+    intent: Optional[str] = None
+    erased: bool = False
+    handoff: bool = False
+
+
+class Conversations:
+    """Runs turns against Rasa and keeps the transcript."""
+
+    def __init__(
+        self,
+        *,
+        rasa: RasaClient,
+        sessions: sessionmaker,
+        channel: str,
+        erase_tracker: Callable[[str], None],
+        evidence_dir: Any = None,
+        on_handoff: Optional[HandoffCallback] = None,
+    ) -> None:
+        self._rasa = rasa
+        self._sessions = sessions
+        self._channel = channel
+        self._erase_tracker = erase_tracker
+        self._evidence_dir = evidence_dir
+        self._on_handoff = on_handoff
+
+    async def handle(
+        self,
+        conversation_id: str,
+        text: str,
+        *,
+        metadata: Optional[Dict[str, Any]] = None,
+        pressed: Optional[Dict[str, str]] = None,
+        attachments: int = 0,
+    ) -> TurnResult:
+        """Sends one user message through Rasa; raises RasaUnavailable if it is down."""
+        turn_id = await asyncio.to_thread(
+            self._record_in, conversation_id, text, pressed, attachments
+        )
+        replies = await self._rasa.send(conversation_id, text, metadata)
+        try:
+            latest: Optional[LatestTurn] = await self._rasa.latest_turn(conversation_id)
+        except RasaUnavailable:
+            logger.warning("tracker of %s unavailable after the turn", conversation_id)
+            latest = None
+        result = TurnResult(
+            language=latest.language if latest else None,
+            intent=latest.intent if latest else None,
+        )
+        for reply in replies:
+            payload = (reply.custom or {}).get("accord") if reply.custom else None
+            if isinstance(payload, dict):
+                result.erased |= bool(payload.get("erase_user_data"))
+                result.handoff |= bool(payload.get("handoff"))
+                continue
+            result.replies.append(reply)
+        await asyncio.to_thread(self._record_out, conversation_id, turn_id, latest, result)
+        if result.erased:
+            await asyncio.to_thread(self.erase, conversation_id)
+        if result.handoff and self._on_handoff is not None:
+            await self._on_handoff(conversation_id, result.language)
+        return result
+
+    def erase(self, conversation_id: str) -> None:
+        """Erases the user's transcripts, cases, files and Rasa tracker events."""
+        erase_user(
+            sessions=self._sessions,
+            conversation_id=conversation_id,
+            evidence_dir=self._evidence_dir,
+        )
+        self._erase_tracker(conversation_id)
+        logger.info("erased the data of one conversation")
+
+    def _record_in(
+        self,
+        conversation_id: str,
+        text: str,
+        pressed: Optional[Dict[str, str]],
+        attachments: int,
+    ) -> int:
+        with self._sessions.begin() as session:
+            turn = transcripts.record_turn(
+                session=session,
+                conversation_id=conversation_id,
+                channel=self._channel,
+                direction="in",
+                text=text,
+                buttons=[pressed] if pressed else None,
+                attachments=attachments,
+            )
+            return turn.id
+
+    def _record_out(
+        self,
+        conversation_id: str,
+        turn_id: int,
+        latest: Optional[LatestTurn],
+        result: TurnResult,
+    ) -> None:
+        case_ref = (latest.slots.get("case_ref") if latest else None) or None
+        with self._sessions.begin() as session:
+            if latest is not None:
+                transcripts.complete_turn(
+                    session=session,
+                    turn_id=turn_id,
+                    intent=latest.intent,
+                    confidence=latest.confidence,
+                    language=latest.language,
+                    case_ref=case_ref,
+                )
+            for reply in result.replies:
+                transcripts.record_turn(
+                    session=session,
+                    conversation_id=conversation_id,
+                    channel=self._channel,
+                    direction="out",
+                    text=reply.text or "",
+                    language=result.language,
+                    case_ref=case_ref,
+                    buttons=reply.buttons or None,
+                )

@@ -1,0 +1,45 @@
+"""Erasure of one user's data: Accord's rows and files, and Rasa's tracker events."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Optional
+
+from sqlalchemy import select, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
+
+from bot.storage import transcripts
+from bot.storage.models import Case
+
+logger = logging.getLogger(__name__)
+
+
+def erase_user(
+    *, sessions: sessionmaker, conversation_id: str, evidence_dir: Optional[Path]
+) -> None:
+    """Deletes the conversation's turns, its cases (with events and attachments) and
+    the evidence files, in one transaction (files after the commit)."""
+    files = []
+    with sessions.begin() as session:
+        cases = session.execute(
+            select(Case).where(Case.conversation_id == conversation_id)
+        ).scalars()
+        for case in cases:
+            files.extend(a.stored_name for a in case.attachments)
+            session.delete(case)
+        transcripts.erase_conversation(session=session, conversation_id=conversation_id)
+    for name in files:
+        if evidence_dir is not None:
+            Path(evidence_dir, name).unlink(missing_ok=True)
+
+
+def erase_tracker_events(engine: Engine, conversation_id: str) -> int:
+    """Deletes Rasa's stored events of one sender (SQL tracker store)."""
+    with engine.begin() as connection:
+        result = connection.execute(
+            text("DELETE FROM events WHERE sender_id = :sender"),
+            {"sender": conversation_id},
+        )
+    return int(result.rowcount or 0)

@@ -1,0 +1,137 @@
+"""`make run`: starts the action server and the Rasa server, waits until they answer,
+then serves Telegram (with a token) or the terminal chat, and stops them on exit."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import httpx
+
+from bot.settings import ROOT, Settings
+
+logger = logging.getLogger(__name__)
+MODEL = ROOT / "models" / "accord.tar.gz"
+
+
+@dataclass
+class Stack:
+    """The child processes of the stack."""
+
+    settings: Settings
+    model: Path = MODEL
+    endpoints: Path = ROOT / "endpoints.yml"
+    processes: Dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def _env(self) -> Dict[str, str]:
+        env = dict(os.environ)
+        env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        env["PYTHONPATH"] = str(ROOT)
+        env["SANIC_HOST"] = "127.0.0.1"  # the action server is never reachable outside
+        env["DATABASE_URL"] = self.settings.database_url
+        return env
+
+    def commands(self) -> Dict[str, List[str]]:
+        """The command line of each process."""
+        rasa = str(Path(sys.executable).with_name("rasa"))
+        return {
+            "actions": [
+                rasa, "run", "actions", "--actions", "actions",
+                "--port", str(self.settings.action_server_port),
+            ],
+            "rasa": [
+                rasa, "run", "--enable-api", "--auth-token", self.settings.rasa_token,
+                "--interface", "127.0.0.1", "--port", str(self.settings.rasa_port),
+                "--model", str(self.model), "--endpoints", str(self.endpoints),
+                "--credentials", str(ROOT / "credentials.yml"),
+            ],
+        }
+
+    def start(self) -> None:
+        """Starts every process, logging to var/logs/<name>.log."""
+        logs = self.settings.var_dir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        for name, command in self.commands().items():
+            log = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
+            self.processes[name] = subprocess.Popen(
+                command, cwd=ROOT, env=self._env(), stdout=log, stderr=subprocess.STDOUT
+            )
+            logger.info("started %s (pid %s)", name, self.processes[name].pid)
+
+    def wait_ready(self, timeout: float = 300.0) -> None:
+        """Blocks until Rasa has its model loaded and the action server answers."""
+        deadline = time.monotonic() + timeout
+        checks = {
+            "actions": (f"http://127.0.0.1:{self.settings.action_server_port}/health", {}),
+            "rasa": (
+                f"http://127.0.0.1:{self.settings.rasa_port}/status",
+                {"token": self.settings.rasa_token},
+            ),
+        }
+        pending = dict(checks)
+        while pending:
+            for name, (url, params) in list(pending.items()):
+                process = self.processes.get(name)
+                if process is not None and process.poll() is not None:
+                    raise RuntimeError(f"{name} exited with code {process.returncode}")
+                try:
+                    response = httpx.get(url, params=params, timeout=2.0)
+                    if response.status_code == 200:
+                        del pending[name]
+                except httpx.HTTPError:
+                    pass
+            if pending and time.monotonic() > deadline:
+                raise TimeoutError(f"not ready: {', '.join(pending)}")
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        """Stops the processes (SIGTERM, then SIGKILL after 15 s)."""
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.processes.clear()
+
+
+def run(settings: Settings, sender: Optional[str] = None) -> int:
+    """The whole stack in the foreground."""
+    from bot.storage.db import migrate
+
+    migrate(settings.database_url)
+    stack = Stack(settings)
+    stack.start()
+    try:
+        stack.wait_ready()
+        if settings.telegram_bot_token:
+            from bot.telegram.app import run_telegram
+
+            run_telegram(settings)
+        else:
+            asyncio.run(_terminal(settings, sender))
+    finally:
+        stack.stop()
+    return 0
+
+
+async def _terminal(settings: Settings, sender: Optional[str]) -> None:
+    from bot.services import build_services
+    from bot.terminal import chat
+
+    services = build_services(settings)
+    try:
+        await chat(services.conversations("terminal"), sender)
+    finally:
+        await services.aclose()

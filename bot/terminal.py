@@ -1,0 +1,65 @@
+"""The terminal chat (`make run` without a Telegram token): the full stack, no Telegram."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+from typing import List, Optional, TextIO
+
+from bot import i18n
+from bot.conversation import Conversations
+from bot.rasa_client import BotReply, RasaUnavailable
+
+QUIT = {"/quit", "/exit"}
+
+
+def render(replies: List[BotReply], out: TextIO) -> List[dict]:
+    """Prints the replies; returns the buttons offered, numbered from 1."""
+    buttons: List[dict] = []
+    for reply in replies:
+        if reply.text:
+            out.write(f"\n🤖 {reply.text}\n")
+        for button in reply.buttons:
+            buttons.append(button)
+            out.write(f"   [{len(buttons)}] {button['title']}\n")
+    out.flush()
+    return buttons
+
+
+async def chat(
+    conversations: Conversations,
+    sender: Optional[str] = None,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+) -> None:
+    """Reads lines until /quit or end of input; a number presses a button."""
+    sender = sender or f"terminal-{getpass.getuser()}"
+    language: Optional[str] = None
+    stdout.write(i18n.all_languages("terminal_intro") + "\n")
+    buttons: List[dict] = []
+    loop = asyncio.get_running_loop()
+    while True:
+        stdout.write("\n> ")
+        stdout.flush()
+        line = await loop.run_in_executor(None, stdin.readline)
+        if not line:
+            break
+        text = line.strip()
+        if text in QUIT:
+            break
+        pressed = None
+        if text.isdigit() and 0 < int(text) <= len(buttons):
+            pressed = buttons[int(text) - 1]
+            text = pressed["payload"]
+        if not text:
+            stdout.write(i18n.text("empty_message", language) + "\n")
+            continue
+        try:
+            result = await conversations.handle(sender, text, pressed=pressed)
+        except RasaUnavailable:
+            stdout.write(i18n.text("terminal_rasa_down", language) + "\n")
+            continue
+        language = result.language or language
+        buttons = render(result.replies, stdout)
+    stdout.write(i18n.text("terminal_bye", language) + "\n")

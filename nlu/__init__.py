@@ -1,0 +1,1 @@
+"""Accord NLU: training data per language, custom components and the evaluation."""

@@ -1,0 +1,1 @@
+"""Custom Rasa NLU components: script-aware tokenizer, language identifier, lexicon."""

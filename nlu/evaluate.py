@@ -1,0 +1,203 @@
+"""`make eval`: NLU evaluation of Accord's pipeline against Rasa's stock pipeline.
+
+Both pipelines are trained on the same training split (80 % of every language × intent,
+never the held-out 20 %) and scored on the held-out split, per language: intent accuracy
+and macro-F1, language-ID accuracy, `dispute_type` accuracy, worst confusions. Accord's
+pipeline is also cross-validated (`--folds`). Results: reports/nlu_eval.json and
+reports/nlu_eval.png, and a table on stdout.
+
+    python -m nlu.evaluate --out reports [--folds 3] [--skip-stock]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from nlu import dataset
+from nlu.dataset import LANGUAGES, OTHER, Example
+
+logger = logging.getLogger(__name__)
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = {"accord": ROOT / "config.yml", "stock": ROOT / "nlu" / "configs" / "stock.yml"}
+# one-word messages whose language must still be recognised (issue 2's target)
+ONE_WORD = [
+    ("ok", "fr"), ("merci", "fr"), ("oui", "fr"), ("non", "fr"), ("salut", "fr"),
+    ("да", "ru"), ("нет", "ru"), ("спасибо", "ru"), ("ок", "ru"), ("привет", "ru"),
+    ("好的", "zh"), ("谢谢", "zh"), ("不", "zh"), ("好", "zh"), ("謝謝", "zh"),
+]
+
+
+def train(config: Path, examples: List[Example], workdir: Path, name: str) -> str:
+    """Trains an NLU model on `examples`; returns the model path."""
+    from rasa.model_training import train_nlu
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
+
+    data_file = workdir / f"{name}.yml"
+    RasaYAMLWriter().dump(data_file, dataset.training_data(examples))
+    started = time.monotonic()
+    model = train_nlu(str(config), str(data_file), str(workdir), fixed_model_name=name)
+    logger.info("trained %s in %.1f s", name, time.monotonic() - started)
+    if not model:
+        raise RuntimeError(f"training {name} failed")
+    return model
+
+
+async def _parse_all(model: str, texts: List[str]) -> List[Dict[str, Any]]:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(model)
+    return [await agent.parse_message(text) for text in texts]
+
+
+def parse_all(model: str, texts: List[str]) -> List[Dict[str, Any]]:
+    """Parses the texts with the model, in one event loop."""
+    return asyncio.run(_parse_all(model, texts))
+
+
+def predicted_language(parse: Dict[str, Any]) -> Optional[str]:
+    """`other` for an unsupported language, else the `language` entity, else None."""
+    entities = parse.get("entities") or []
+    if any(e.get("entity") == "unsupported_language" for e in entities):
+        return OTHER
+    found = [e.get("value") for e in entities if e.get("entity") == "language"]
+    return found[0] if found else None
+
+
+def macro_f1(gold: List[str], pred: List[str]) -> float:
+    """Macro-averaged F1 over the gold labels."""
+    labels = sorted(set(gold))
+    scores = []
+    for label in labels:
+        tp = sum(1 for g, p in zip(gold, pred) if g == label and p == label)
+        fp = sum(1 for g, p in zip(gold, pred) if g != label and p == label)
+        fn = sum(1 for g, p in zip(gold, pred) if g == label and p != label)
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        denominator = precision + recall
+        scores.append(2 * precision * recall / denominator if denominator else 0.0)
+    return sum(scores) / len(scores) if scores else 0.0
+
+
+def score(test: List[Example], parses: List[Dict[str, Any]]) -> Dict[str, Any]:
+    """Metrics per language for one model."""
+    result: Dict[str, Any] = {}
+    for language in LANGUAGES + (OTHER,):
+        pairs = [(e, p) for e, p in zip(test, parses) if e.language == language]
+        if not pairs:
+            continue
+        gold = [e.intent for e, _ in pairs]
+        pred = [(p.get("intent") or {}).get("name") or "" for _, p in pairs]
+        with_type = [
+            (e, p) for e, p in pairs if any(n == "dispute_type" for n, _ in e.entities)
+        ]
+        confusions = Counter((g, p) for g, p in zip(gold, pred) if g != p)
+        result[language] = {
+            "n": len(pairs),
+            "intent_accuracy": sum(g == p for g, p in zip(gold, pred)) / len(pairs),
+            "intent_macro_f1": macro_f1(gold, pred),
+            "language_id_accuracy": sum(
+                predicted_language(p) == language for _, p in pairs
+            )
+            / len(pairs),
+            "dispute_type_n": len(with_type),
+            "dispute_type_accuracy": (
+                sum(_types(e) == _predicted_types(p) for e, p in with_type)
+                / len(with_type)
+                if with_type
+                else None
+            ),
+            "confusions": [
+                {"gold": g, "predicted": p, "count": c}
+                for (g, p), c in confusions.most_common(5)
+            ],
+        }
+    return result
+
+
+def _types(example: Example) -> set:
+    return {v for n, v in example.entities if n == "dispute_type"}
+
+
+def _predicted_types(parse: Dict[str, Any]) -> set:
+    return {
+        str(e.get("value"))
+        for e in parse.get("entities") or []
+        if e.get("entity") == "dispute_type"
+    }
+
+
+def evaluate(config_name: str, train_set, test_set, workdir: Path) -> Dict[str, Any]:
+    """Trains on `train_set`, scores on `test_set` (+ one-word language ID)."""
+    started = time.monotonic()
+    model = train(CONFIGS[config_name], train_set, workdir, config_name)
+    training_seconds = time.monotonic() - started
+    texts = [e.text for e in test_set] + [w for w, _ in ONE_WORD]
+    parses = parse_all(model, texts)
+    held_out, one_word = parses[: len(test_set)], parses[len(test_set) :]
+    return {
+        "training_seconds": round(training_seconds, 1),
+        "per_language": score(test_set, held_out),
+        "one_word_language_id": sum(
+            predicted_language(p) == lang for p, (_, lang) in zip(one_word, ONE_WORD)
+        )
+        / len(ONE_WORD),
+    }
+
+
+def cross_validate(k: int, examples: List[Example], workdir: Path) -> Dict[str, Any]:
+    """k-fold cross-validation of Accord's pipeline: mean accuracy per language."""
+    parts = dataset.folds(examples, k)
+    totals: Dict[str, List[float]] = {}
+    for index in range(k):
+        train_set = [e for i, part in enumerate(parts) if i != index for e in part]
+        model = train(CONFIGS["accord"], train_set, workdir, f"cv{index}")
+        scores = score(parts[index], parse_all(model, [e.text for e in parts[index]]))
+        for language, metrics in scores.items():
+            totals.setdefault(language, []).append(metrics["intent_accuracy"])
+    return {lang: round(sum(v) / len(v), 4) for lang, v in totals.items()}
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Command line entry point."""
+    from nlu.report import print_table, write_chart
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", default="reports")
+    parser.add_argument("--folds", type=int, default=3)
+    parser.add_argument("--skip-stock", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    examples = dataset.load_examples()
+    train_set, test_set = dataset.split(examples)
+    report: Dict[str, Any] = {
+        "train_examples": len(train_set),
+        "test_examples": len(test_set),
+        "pipelines": {},
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in ["accord"] + ([] if args.skip_stock else ["stock"]):
+            report["pipelines"][name] = evaluate(name, train_set, test_set, Path(tmp))
+        if args.folds > 1:
+            report["cross_validation"] = {
+                "folds": args.folds,
+                "intent_accuracy": cross_validate(args.folds, examples, Path(tmp)),
+            }
+    (out / "nlu_eval.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    write_chart(report, out / "nlu_eval.png")
+    print_table(report)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
