@@ -36,6 +36,14 @@ def build_parser() -> argparse.ArgumentParser:
     transcripts.add_argument("--format", choices=["jsonl"], default="jsonl")
     transcripts.add_argument("--since", type=_since)
 
+    console = sub.add_parser("console", help="the staff console (web), in the foreground")
+    console.add_argument("--port", type=int)
+    staff = sub.add_parser("staff", help="staff console users")
+    staff_sub = staff.add_subparsers(dest="staff_command", required=True)
+    add_user = staff_sub.add_parser("add-user", help="create a staff user")
+    add_user.add_argument("name")
+    add_user.add_argument("--role", choices=["viewer", "agent", "admin"], required=True)
+
     cases = sub.add_parser("cases", help="complaint cases")
     cases.add_argument("action", choices=["export"])
     cases.add_argument("--format", choices=["jsonl"], default="jsonl")
@@ -91,6 +99,14 @@ def main(argv: Optional[List[str]] = None) -> int:
 
         migrate(settings.database_url)
         return 0
+    if args.command == "console":
+        from bot.console.app import serve
+
+        return serve(settings, port=args.port)
+    if args.command == "staff":
+        from bot.console.users import add_user_cli
+
+        return add_user_cli(settings, args.name, args.role)
     if args.command == "transcripts":
         _export_transcripts(settings, args.since)
         return 0

@@ -33,6 +33,9 @@ class TurnResult:
     intent: Optional[str] = None
     erased: bool = False
     handoff: bool = False
+    # every `{"accord": {...}}` payload of the turn (e.g. {"new_case": "DR-…"}),
+    # for the channel to act on (staff notices); never shown to the user
+    notices: List[Dict[str, Any]] = field(default_factory=list)
 
 
 class Conversations:
@@ -81,6 +84,7 @@ class Conversations:
         for reply in replies:
             payload = (reply.custom or {}).get("accord") if reply.custom else None
             if isinstance(payload, dict):
+                result.notices.append(payload)
                 result.erased |= bool(payload.get("erase_user_data"))
                 result.handoff |= bool(payload.get("handoff"))
                 continue

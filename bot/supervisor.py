@@ -4,6 +4,7 @@ then serves Telegram (with a token) or the terminal chat, and stops them on exit
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
 import os
 import signal
@@ -40,10 +41,18 @@ class Stack:
         env["DATABASE_URL"] = self.settings.database_url
         return env
 
+    with_console: bool = False
+
     def commands(self) -> Dict[str, List[str]]:
         """The command line of each process."""
         rasa = str(Path(sys.executable).with_name("rasa"))
+        console = (
+            {"console": [sys.executable, "-m", "bot", "console"]}
+            if self.with_console
+            else {}
+        )
         return {
+            **console,
             "actions": [
                 rasa, "run", "actions", "--actions", "actions",
                 "--port", str(self.settings.action_server_port),
@@ -77,6 +86,11 @@ class Stack:
                 {"token": self.settings.rasa_token},
             ),
         }
+        if "console" in self.processes:
+            checks["console"] = (
+                f"http://127.0.0.1:{self.settings.staff_console_port}/healthz",
+                {},
+            )
         pending = dict(checks)
         while pending:
             for name, (url, params) in list(pending.items()):
@@ -111,7 +125,7 @@ def run(settings: Settings, sender: Optional[str] = None) -> int:
     from bot.storage.db import migrate
 
     migrate(settings.database_url)
-    stack = Stack(settings)
+    stack = Stack(settings, with_console=importlib.util.find_spec("bot.console") is not None)
     stack.start()
     try:
         stack.wait_ready()
