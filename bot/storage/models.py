@@ -132,3 +132,107 @@ class InboxUpdate(Base):
     )
     done_at: Mapped[Optional[dt.datetime]] = Column(DateTime(timezone=True), index=True)
     attempts: Mapped[int] = Column(Integer, nullable=False, default=0)
+
+
+# --- staff console (issue 6) -------------------------------------------------------
+
+from sqlalchemy import Index  # noqa: E402
+
+# list and search pages of the console: a conversation's turns in time order, and the
+# newest turns first across conversations
+Index("ix_turns_conversation_time", Turn.conversation_id, Turn.timestamp)
+Index("ix_turns_language", Turn.language)
+Index("ix_turns_intent", Turn.intent)
+Index("ix_cases_created_at", Case.created_at)
+
+
+class StaffUser(Base):
+    """A staff console user: argon2id password hash and a role (viewer, agent, admin)."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    name: Mapped[str] = Column(String(64), nullable=False, unique=True)
+    password_hash: Mapped[str] = Column(String(200), nullable=False)
+    role: Mapped[str] = Column(String(8), nullable=False)
+    active: Mapped[bool] = Column(Boolean, nullable=False, default=True)
+    created_at: Mapped[dt.datetime] = Column(
+        DateTime(timezone=True), nullable=False, default=utcnow
+    )
+
+
+class StaffSession(Base):
+    """A server-side console session; the cookie holds a random token, this row its hash."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[str] = Column(String(64), primary_key=True)  # sha256 of the cookie token
+    user_id: Mapped[int] = Column(
+        Integer, ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    csrf_token: Mapped[str] = Column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = Column(
+        DateTime(timezone=True), nullable=False, default=utcnow
+    )
+    expires_at: Mapped[dt.datetime] = Column(DateTime(timezone=True), nullable=False)
+    revoked_at: Mapped[Optional[dt.datetime]] = Column(DateTime(timezone=True))
+    user: Mapped["StaffUser"] = relationship("StaffUser")
+
+
+class AuditLog(Base):
+    """Who did what to which object, and when (views, exports, deletions, changes)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = Column(
+        DateTime(timezone=True), nullable=False, default=utcnow, index=True
+    )
+    staff_user: Mapped[str] = Column(String(64), nullable=False, index=True)
+    action: Mapped[str] = Column(String(32), nullable=False, index=True)
+    object_type: Mapped[Optional[str]] = Column(String(32))
+    object_id: Mapped[Optional[str]] = Column(String(200))
+    detail: Mapped[Optional[str]] = Column(Text)
+
+
+class CaseNote(Base):
+    """A private staff note on a case (never shown to the client)."""
+
+    __tablename__ = "case_notes"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    case_id: Mapped[int] = Column(
+        Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    author: Mapped[str] = Column(String(64), nullable=False)
+    text: Mapped[str] = Column(Text, nullable=False)
+    at: Mapped[dt.datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class CaseAssignment(Base):
+    """The staff user a case is assigned to (one row per case)."""
+
+    __tablename__ = "case_assignments"
+
+    case_id: Mapped[int] = Column(
+        Integer, ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    assignee: Mapped[str] = Column(String(64), nullable=False, index=True)
+    assigned_by: Mapped[str] = Column(String(64), nullable=False)
+    at: Mapped[dt.datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class StaffReply(Base):
+    """A message a staff member sent to the client, and whether Telegram took it."""
+
+    __tablename__ = "staff_replies"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    case_id: Mapped[int] = Column(
+        Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    author: Mapped[str] = Column(String(64), nullable=False)
+    text: Mapped[str] = Column(Text, nullable=False)
+    delivered: Mapped[bool] = Column(Boolean, nullable=False, default=False)
+    error: Mapped[Optional[str]] = Column(String(300))
+    at: Mapped[dt.datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
