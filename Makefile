@@ -14,7 +14,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install run test train eval bench validate test-stories test-python lock clean
+.PHONY: help install run test train eval bench validate test-stories test-python browser lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -50,7 +50,10 @@ test-stories: $(MODEL_STAMP)  ## dialogue test stories in fr, zh and ru
 test-python: $(MODEL_STAMP)  ## the pytest suite
 	$(PY) -m pytest
 
-test: validate test-stories test-python  ## set up, train, validate, run every test
+browser:  ## headless Chromium for the console's browser test (Debian packages; skipped if impossible)
+	@bash scripts/install-browser.sh || echo "chromium could not be installed: the browser test will be skipped"
+
+test: validate test-stories browser test-python  ## set up, train, validate, run every test
 
 eval: $(VENV)/.installed  ## NLU evaluation: held-out split and stock-pipeline comparison
 	$(PY) -m nlu.evaluate --out reports
