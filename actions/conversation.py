@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -9,13 +10,23 @@ from rasa_sdk.events import ActiveLoop, AllSlotsReset, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from actions.common import LANGUAGES, latest_entities, latest_entity_value
 
+logger = logging.getLogger(__name__)
 Events = List[Dict[Text, Any]]
 # what an affirm / deny answers; set by the action that asked the question
 AWAITING_DELETE = "delete_my_data"
 # a custom payload for the channel: erase this user's data once the turn is over
 ERASE_PAYLOAD = {"accord": {"erase_user_data": True}}
+
+
+def stop_loop(tracker: Tracker) -> Events:
+    """Events that deactivate the active form, if any (its slots are kept)."""
+    if tracker.active_loop.get("name"):
+        return [ActiveLoop(None), SlotSet("requested_slot", None)]
+    return []
 
 
 class ActionAffirm(Action):
@@ -30,7 +41,7 @@ class ActionAffirm(Action):
         if tracker.get_slot("awaiting") == AWAITING_DELETE:
             dispatcher.utter_message(response="utter_data_deleted")
             dispatcher.utter_message(json_message=ERASE_PAYLOAD)
-            return [AllSlotsReset()]
+            return stop_loop(tracker) + [AllSlotsReset()]
         dispatcher.utter_message(response="utter_what_next")
         return []
 
@@ -61,10 +72,7 @@ class ActionCancel(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Events:
         dispatcher.utter_message(response="utter_cancelled")
-        events: Events = [SlotSet("awaiting", None)]
-        if tracker.active_loop.get("name"):
-            events += [ActiveLoop(None), SlotSet("requested_slot", None)]
-        return events
+        return [SlotSet("awaiting", None)] + stop_loop(tracker)
 
 
 class ActionChangeLanguage(Action):
@@ -104,7 +112,10 @@ class ActionOutOfScope(Action):
 
 
 class ActionRequestHuman(Action):
-    """Hands the conversation to staff; the channel notifies the staff chat."""
+    """Hands the conversation to staff; the channel notifies the staff chat.
+
+    The client's latest open case is flagged for staff; a form in progress is paused
+    (its answers are kept, and /complaint resumes it)."""
 
     def name(self) -> Text:
         return "action_request_human"
@@ -112,6 +123,19 @@ class ActionRequestHuman(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Events:
+        from actions.complaints import store
+
+        try:
+            ref = store.mark_handoff(tracker.sender_id)
+        except SQLAlchemyError:
+            logger.exception("could not flag the case for hand-off")
+            ref = None
         dispatcher.utter_message(response="utter_human_handoff")
-        dispatcher.utter_message(json_message={"accord": {"handoff": True}})
-        return []
+        payload: Dict[Text, Any] = {"handoff": True}
+        if ref:
+            payload["case_ref"] = ref
+        dispatcher.utter_message(json_message={"accord": payload})
+        events = stop_loop(tracker)
+        if events:
+            dispatcher.utter_message(response="utter_complaint_paused")
+        return events
