@@ -8,6 +8,8 @@ import sys
 from typing import List, Optional, TextIO
 
 from bot import i18n
+from bot.commands import payload_of
+from bot.text import clean
 from bot.conversation import Conversations
 from bot.rasa_client import BotReply, RasaUnavailable
 
@@ -45,16 +47,20 @@ async def chat(
         line = await loop.run_in_executor(None, stdin.readline)
         if not line:
             break
-        text = line.strip()
+        cleaned = clean(line)
+        text = cleaned.text
         if text in QUIT:
             break
         pressed = None
         if text.isdigit() and 0 < int(text) <= len(buttons):
             pressed = buttons[int(text) - 1]
             text = pressed["payload"]
-        if not text:
+        text = payload_of(text) or text
+        if cleaned.is_empty:
             stdout.write(i18n.text("empty_message", language) + "\n")
             continue
+        if cleaned.truncated:
+            stdout.write(i18n.text("too_long", language) + "\n")
         try:
             result = await conversations.handle(sender, text, pressed=pressed)
         except RasaUnavailable:
