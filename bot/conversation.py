@@ -18,6 +18,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.erasure import erase_user
 from bot.rasa_client import BotReply, LatestTurn, RasaClient, RasaUnavailable
 from bot.storage import transcripts
+from bot.storage.models import Turn
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +72,12 @@ class Conversations:
         turn_id = await asyncio.to_thread(
             self._record_in, conversation_id, text, pressed, attachments
         )
-        replies = await self._rasa.send(conversation_id, text, metadata)
+        try:
+            replies = await self._rasa.send(conversation_id, text, metadata)
+        except RasaUnavailable:
+            # the channel keeps the message and retries: record it once, when answered
+            await asyncio.to_thread(self._forget_in, turn_id)
+            raise
         try:
             latest: Optional[LatestTurn] = await self._rasa.latest_turn(conversation_id)
         except RasaUnavailable:
@@ -124,6 +130,12 @@ class Conversations:
                 attachments=attachments,
             )
             return turn.id
+
+    def _forget_in(self, turn_id: int) -> None:
+        with self._sessions.begin() as session:
+            turn = session.get(Turn, turn_id)
+            if turn is not None:
+                session.delete(turn)
 
     def _record_out(
         self,

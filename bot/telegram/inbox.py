@@ -1,0 +1,136 @@
+"""The durable inbox: every update is written before it is processed.
+
+A row is unique on `update_id`; it is marked done once the replies were sent. Rows not
+done are replayed on start-up, so an update is never lost; a done row makes a replayed or
+re-delivered update a no-op, so nothing is answered twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, List, Optional
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
+
+from bot.storage.models import InboxUpdate, utcnow
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What the inbox knew of an update when it was recorded."""
+
+    done: bool
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An unfinished update, to replay."""
+
+    update_id: int
+    payload: Dict[str, Any]
+    attempts: int
+
+
+class Inbox:
+    """Inbox rows through the app database (blocking calls run in threads)."""
+
+    def __init__(self, sessions: sessionmaker) -> None:
+        self._sessions = sessions
+
+    async def record(
+        self, update_id: int, chat_id: Optional[str], payload: Dict[str, Any]
+    ) -> Recorded:
+        """Writes the update unless it is known; says whether it is done already."""
+        return await asyncio.to_thread(self._record, update_id, chat_id, payload)
+
+    async def mark_done(self, update_ids: Iterable[int]) -> None:
+        """Marks the updates answered (and drops their content, no longer needed)."""
+        await asyncio.to_thread(self._set, list(update_ids), True)
+
+    async def add_attempt(self, update_ids: Iterable[int]) -> None:
+        """Counts one failed attempt (Rasa unavailable) on each update."""
+        await asyncio.to_thread(self._set, list(update_ids), False)
+
+    async def unfinished(self) -> List[Pending]:
+        """The rows not done, oldest update first."""
+        return await asyncio.to_thread(self._unfinished)
+
+    async def count_unfinished(self) -> int:
+        """How many rows are not done."""
+        return await asyncio.to_thread(self._count_unfinished)
+
+    def _find(self, session: Any, update_id: int) -> Optional[InboxUpdate]:
+        return session.execute(
+            select(InboxUpdate).where(InboxUpdate.update_id == update_id)
+        ).scalar_one_or_none()
+
+    def _record(
+        self, update_id: int, chat_id: Optional[str], payload: Dict[str, Any]
+    ) -> Recorded:
+        with self._sessions.begin() as session:
+            row = self._find(session, update_id)
+            if row is not None:
+                return Recorded(done=row.done_at is not None, attempts=row.attempts)
+            try:
+                with session.begin_nested():
+                    session.add(
+                        InboxUpdate(
+                            update_id=update_id,
+                            chat_id=chat_id,
+                            payload=json.dumps(payload, ensure_ascii=False),
+                        )
+                    )
+            except IntegrityError:  # written meanwhile by another receiver
+                row = self._find(session, update_id)
+                if row is not None:
+                    return Recorded(done=row.done_at is not None, attempts=row.attempts)
+                raise
+        return Recorded(done=False, attempts=0)
+
+    def _set(self, update_ids: List[int], done: bool) -> None:
+        if not update_ids:
+            return
+        values: Dict[str, Any] = (
+            {"done_at": utcnow(), "payload": "{}"}  # only replays need the text
+            if done
+            else {"attempts": InboxUpdate.attempts + 1}
+        )
+        with self._sessions.begin() as session:
+            session.execute(
+                update(InboxUpdate)
+                .where(InboxUpdate.update_id.in_(update_ids))
+                .values(**values)
+            )
+
+    def _unfinished(self) -> List[Pending]:
+        with self._sessions.begin() as session:
+            rows = session.execute(
+                select(InboxUpdate)
+                .where(InboxUpdate.done_at.is_(None))
+                .order_by(InboxUpdate.update_id)
+            ).scalars()
+            pending = []
+            for row in rows:
+                try:
+                    pending.append(
+                        Pending(row.update_id, json.loads(row.payload), row.attempts)
+                    )
+                except ValueError:
+                    logger.error("inbox row %s is not JSON; skipped", row.update_id)
+            return pending
+
+    def _count_unfinished(self) -> int:
+        with self._sessions.begin() as session:
+            return session.execute(
+                select(func.count())
+                .select_from(InboxUpdate)
+                .where(InboxUpdate.done_at.is_(None))
+            ).scalar_one()
