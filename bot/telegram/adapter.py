@@ -11,6 +11,7 @@ once, the update stays unfinished and the worker retries with backoff until it a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Set, Tuple
@@ -128,10 +129,8 @@ class Adapter:
                 item.last_arrival = asyncio.get_running_loop().time()
                 self._albums[item.album] = item
             self._enqueue(item)
-        try:
+        with contextlib.suppress(Exception):  # the worker logs it and still answers
             await record
-        except Exception:  # the worker logs it and still answers
-            pass
 
     def _enqueue(self, item: Item) -> None:
         queue = self._queues.setdefault(item.chat_id, asyncio.Queue())

@@ -86,7 +86,12 @@ async def set_commands(application: Application) -> None:
         )
 
 
-async def start(application: Application, *, listen: str = "0.0.0.0") -> int:
+# the webhook server must be reachable by Telegram: all interfaces unless WEBHOOK_LISTEN
+# public by design, secret_token checked
+ALL_INTERFACES = "0.0.0.0"  # nosec B104
+
+
+async def start(application: Application, *, listen: str = ALL_INTERFACES) -> int:
     """Starts the application; replays the inbox; then polls or serves the webhook.
     Returns how many unfinished updates were replayed."""
     settings: Settings = application.bot_data[ADAPTER_KEY].settings
@@ -131,7 +136,7 @@ async def serve(settings: Settings, stop_event: asyncio.Event) -> None:
     services = build_services(settings)
     try:
         application = build_application(settings, services)
-        await start(application, listen=os.environ.get("WEBHOOK_LISTEN", "0.0.0.0"))
+        await start(application, listen=os.environ.get("WEBHOOK_LISTEN", ALL_INTERFACES))
         try:
             await stop_event.wait()
         finally:

@@ -68,7 +68,8 @@ class ScriptAwareTokenizer(Tokenizer):
         return {
             "intent_tokenization_flag": False,
             "intent_split_symbol": "_",
-            "token_pattern": None,
+            # a regex option, not a password
+            "token_pattern": None,  # nosec B105
             "prefix_separator_symbol": None,
         }
 
