@@ -6,12 +6,12 @@ import logging
 from pathlib import Path
 from typing import Optional
 
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from bot.storage import transcripts
-from bot.storage.models import Case
+from bot.storage.models import Case, Reminder
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +20,8 @@ def erase_user(
     *, sessions: sessionmaker, conversation_id: str, evidence_dir: Optional[Path]
 ) -> None:
     """Deletes the conversation's turns, its cases (with events and attachments) and
-    the evidence files, in one transaction (files after the commit)."""
+    the evidence files, and its follow-up reminders, in one transaction (files after
+    the commit)."""
     files = []
     with sessions.begin() as session:
         cases = session.execute(
@@ -30,6 +31,7 @@ def erase_user(
             files.extend(a.stored_name for a in case.attachments)
             session.delete(case)
         transcripts.erase_conversation(session=session, conversation_id=conversation_id)
+        session.execute(delete(Reminder).where(Reminder.conversation_id == conversation_id))
     for name in files:
         if evidence_dir is not None:
             Path(evidence_dir, name).unlink(missing_ok=True)

@@ -8,12 +8,13 @@ import importlib.util
 import logging
 import os
 import signal
-import subprocess
+# starts our own servers, fixed argv, no shell
+import subprocess  # nosec B404
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import httpx
 
@@ -39,6 +40,9 @@ class Stack:
         env["PYTHONPATH"] = str(ROOT)
         env["SANIC_HOST"] = "127.0.0.1"  # the action server is never reachable outside
         env["DATABASE_URL"] = self.settings.database_url
+        # the action server writes generated documents under var_dir/documents, where
+        # the channels look for them
+        env["ACCORD_VAR_DIR"] = str(self.settings.var_dir)
         return env
 
     with_console: bool = False
@@ -71,7 +75,8 @@ class Stack:
         logs.mkdir(parents=True, exist_ok=True)
         for name, command in self.commands().items():
             log = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
-            self.processes[name] = subprocess.Popen(
+            # argv built from settings, no shell
+            self.processes[name] = subprocess.Popen(  # nosec B603
                 command, cwd=ROOT, env=self._env(), stdout=log, stderr=subprocess.STDOUT
             )
             logger.info("started %s (pid %s)", name, self.processes[name].pid)
@@ -79,19 +84,7 @@ class Stack:
     def wait_ready(self, timeout: float = 300.0) -> None:
         """Blocks until Rasa has its model loaded and the action server answers."""
         deadline = time.monotonic() + timeout
-        checks = {
-            "actions": (f"http://127.0.0.1:{self.settings.action_server_port}/health", {}),
-            "rasa": (
-                f"http://127.0.0.1:{self.settings.rasa_port}/status",
-                {"token": self.settings.rasa_token},
-            ),
-        }
-        if "console" in self.processes:
-            checks["console"] = (
-                f"http://127.0.0.1:{self.settings.staff_console_port}/healthz",
-                {},
-            )
-        pending = dict(checks)
+        pending = dict(self.health_checks())
         while pending:
             for name, (url, params) in list(pending.items()):
                 process = self.processes.get(name)
@@ -106,6 +99,22 @@ class Stack:
             if pending and time.monotonic() > deadline:
                 raise TimeoutError(f"not ready: {', '.join(pending)}")
             time.sleep(0.5)
+
+    def health_checks(self) -> Dict[str, Tuple[str, Dict[str, str]]]:
+        """Per process name: the URL (and query) that answers 200 once it is ready."""
+        checks: Dict[str, Tuple[str, Dict[str, str]]] = {
+            "actions": (f"http://127.0.0.1:{self.settings.action_server_port}/health", {}),
+            "rasa": (
+                f"http://127.0.0.1:{self.settings.rasa_port}/status",
+                {"token": self.settings.rasa_token},
+            ),
+        }
+        if "console" in self.processes:
+            checks["console"] = (
+                f"http://127.0.0.1:{self.settings.staff_console_port}/healthz",
+                {},
+            )
+        return checks
 
     def stop(self) -> None:
         """Stops the processes (SIGTERM, then SIGKILL after 15 s)."""

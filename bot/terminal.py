@@ -68,4 +68,11 @@ async def chat(
             continue
         language = result.language or language
         buttons = render(result.replies, stdout)
+        for notice in result.notices:
+            document = notice.get("document")
+            if isinstance(document, dict) and document.get("path"):
+                stdout.write(
+                    i18n.text("document_saved", language).format(path=document["path"])
+                    + "\n"
+                )
     stdout.write(i18n.text("terminal_bye", language) + "\n")

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import jurisdiction_of, language_of
 from actions.guidance import content
 
+REMINDER_STEP = "propose"
 # "it did not work": the next, stronger step
 ESCALATION: Dict[str, Optional[str]] = {
     "talk": "terms",
@@ -50,6 +51,9 @@ def show_step(
         language, step, jurisdiction_of(tracker), tracker.get_slot("dispute_type")
     )
     dispatcher.utter_message(response="utter_step", step_text=text)
+    if step == REMINDER_STEP:
+        # after a proposal: offer to check back in a few days (actions/guidance/reminders.py)
+        dispatcher.utter_message(response="utter_offer_reminder")
     return [SlotSet("guidance_step", step)]
 
 

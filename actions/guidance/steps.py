@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -10,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import jurisdiction_of, language_of
-from actions.guidance import content
+from actions.guidance import content, documents
 from actions.guidance.flow import (
     ESCALATION,
     SUCCESS,
@@ -20,7 +21,10 @@ from actions.guidance.flow import (
     show_step,
 )
 
+from bot.settings import Settings
+
 Events = List[Dict[Text, Any]]
+logger = logging.getLogger(__name__)
 
 
 class ActionDisputeOverview(Action):
@@ -182,7 +186,8 @@ class ActionExplainMore(Action):
 
 
 class ActionSendTemplate(Action):
-    """The ready-to-adapt text of the current step, if it has one."""
+    """The current step's document, once `document_form` collected what it needs: the
+    text in the chat, and the same text as an editable DOCX file for the channel."""
 
     def name(self) -> Text:
         return "action_send_template"
@@ -194,11 +199,31 @@ class ActionSendTemplate(Action):
         if step is None:
             dispatcher.utter_message(response="utter_not_started")
             return []
-        text = content.render_template(language_of(tracker), step)
+        language = language_of(tracker)
+        values = documents.values_of(tracker.slots)
+        text = content.render_template(language, step, values)
         if not text:
             dispatcher.utter_message(response="utter_no_template")
             return []
         dispatcher.utter_message(response="utter_template", template_text=text)
+        try:
+            stored = documents.write_document(
+                var_dir=Settings.from_env().var_dir,
+                language=language,
+                step=step,
+                jurisdiction=jurisdiction_of(tracker),
+                text=text,
+            )
+        except OSError:
+            logger.exception("the document of step %s could not be written", step)
+            return []
+        dispatcher.utter_message(
+            json_message={
+                "accord": {
+                    "document": {"path": str(stored.path), "filename": stored.filename}
+                }
+            }
+        )
         return []
 
 

@@ -236,3 +236,22 @@ class StaffReply(Base):
     delivered: Mapped[bool] = Column(Boolean, nullable=False, default=False)
     error: Mapped[Optional[str]] = Column(String(300))
     at: Mapped[dt.datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class Reminder(Base):
+    """A follow-up the photographer asked for ("check back in N days"), sent once by
+    the Telegram adapter when due (`sent_at` set after the message went out)."""
+
+    __tablename__ = "reminders"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = Column(String(64), nullable=False, index=True)
+    channel: Mapped[str] = Column(String(16), nullable=False, default="telegram")
+    due_at: Mapped[dt.datetime] = Column(DateTime(timezone=True), nullable=False, index=True)
+    language: Mapped[str] = Column(String(8), nullable=False, default="fr")
+    step: Mapped[str] = Column(String(16), nullable=False)
+    created_at: Mapped[dt.datetime] = Column(
+        DateTime(timezone=True), nullable=False, default=utcnow
+    )
+    sent_at: Mapped[Optional[dt.datetime]] = Column(DateTime(timezone=True), index=True)
+    attempts: Mapped[int] = Column(Integer, nullable=False, default=0)

@@ -59,6 +59,7 @@ class Adapter:
         retry_initial: float = 1.0,
         retry_max: float = 60.0,
         album_wait: float = 1.0,
+        reminder_interval: float = 45.0,
     ) -> None:
         self.settings = settings
         self.services = services
@@ -78,6 +79,8 @@ class Adapter:
         self._told_down: Set[str] = set()
         self._in_turn: Set[str] = set()
         self._stopping = False
+        self.reminder_interval = reminder_interval
+        self._reminders: Optional["asyncio.Task[None]"] = None
 
     # -- languages -------------------------------------------------------------
     def language(self, chat_id: str, update: Optional[Update] = None) -> Optional[str]:
@@ -243,12 +246,28 @@ class Adapter:
                 await self.receive(update)
         if pending:
             logger.info("replaying %s unfinished update(s)", len(pending))
+        self._start_reminders()
         return len(pending)
+
+    def _start_reminders(self) -> None:
+        """Starts the task that sends due follow-up reminders (bot/telegram/reminders.py)."""
+        from bot.telegram.reminders import run_reminders
+
+        if self._reminders is None or self._reminders.done():
+            self._reminders = asyncio.create_task(
+                run_reminders(self, interval=self.reminder_interval),
+                name="telegram-reminders",
+            )
 
     async def stop(self, timeout: float = 40.0) -> None:
         """Lets the turns under way finish (bounded), then stops the workers; what is
         left stays in the inbox for the next start."""
         self._stopping = True
+        if self._reminders is not None:
+            self._reminders.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reminders
+            self._reminders = None
         workers = list(self._workers.values())
         for chat_id, worker in list(self._workers.items()):
             if chat_id not in self._in_turn:

@@ -8,7 +8,8 @@ locations or edits, and forged button data gets a polite answer and nothing else
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
 
 from telegram import Message, Update
 from telegram.ext import filters
@@ -96,8 +97,45 @@ async def turn(
         adapter.forget_chat(chat_id)
     adapter.remember_language(chat_id, result.language)
     await send_replies(adapter, chat_id, result)
+    await send_documents(adapter, chat_id, result)
     await notify_staff(adapter, chat_id, result)
     return result
+
+
+def document_of(notice: Dict[str, Any], var_dir: Path) -> Optional[Tuple[Path, str]]:
+    """The file and name of a `{"document": {...}}` notice, only when the file is a
+    .docx inside `<var_dir>/documents` (never a path taken on trust)."""
+    document = notice.get("document")
+    if not isinstance(document, dict):
+        return None
+    raw, name = document.get("path"), document.get("filename")
+    if not isinstance(raw, str) or not raw:
+        return None
+    folder = (Path(var_dir) / "documents").resolve()
+    path = Path(raw).resolve()
+    if path.parent != folder or path.suffix != ".docx" or not path.is_file():
+        logger.warning("document notice refused: not a generated document")
+        return None
+    filename = Path(name).name if isinstance(name, str) and name.strip() else path.name
+    if not filename.endswith(".docx"):
+        filename += ".docx"
+    return path, filename
+
+
+async def send_documents(adapter: Adapter, chat_id: str, result: TurnResult) -> None:
+    """The DOCX files the actions generated, as Telegram documents."""
+    for notice in result.notices:
+        found = document_of(notice, adapter.settings.var_dir)
+        if found is None:
+            continue
+        path, filename = found
+        data = path.read_bytes()
+        await adapter.deliver(
+            lambda data=data, filename=filename: adapter.bot.send_document(
+                int(chat_id), data, filename=filename
+            ),
+            "sendDocument",
+        )
 
 
 async def send_replies(adapter: Adapter, chat_id: str, result: TurnResult) -> None:

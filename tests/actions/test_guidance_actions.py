@@ -136,8 +136,10 @@ async def test_explain_more_and_template(dispatcher, tracker_factory):
     tracker = tracker_factory("ask_template", guidance_step="agreement", language="ru")
     await run(ActionExplainMore(), dispatcher, tracker)
     await run(ActionSendTemplate(), dispatcher, tracker)
-    assert responses(dispatcher) == ["utter_more", "utter_template"]
+    # the text, then the DOCX announced to the channel (tests/actions/test_documents.py)
+    assert responses(dispatcher) == ["utter_more", "utter_template", None]
     assert "________" in dispatcher.messages[1]["template_text"]
+    assert "document" in dispatcher.messages[2]["custom"]["accord"]
 
 
 async def test_terms_step_has_no_template(dispatcher, tracker_factory):

@@ -52,3 +52,19 @@ async def test_rasa_down_is_reported_and_the_chat_goes_on():
     conversations = FakeConversations(fail=True)
     out = await run("bonjour\nencore\n", conversations)
     assert out.count("Le service ne répond pas") == 2
+
+
+class DocumentConversations(FakeConversations):
+    async def handle(self, sender, text, *, pressed=None, **_):
+        return TurnResult(
+            replies=[BotReply("Вот шаблон", [])],
+            language="ru",
+            notices=[{"document": {"path": "/srv/var/documents/ab.docx",
+                                   "filename": "претензия.docx"}}],
+        )
+
+
+async def test_a_generated_document_is_shown_by_its_path():
+    out = await run("шаблон\n/quit\n", DocumentConversations())
+    assert "Вот шаблон" in out
+    assert "Редактируемый документ Word сохранён здесь: /srv/var/documents/ab.docx" in out
