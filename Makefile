@@ -14,7 +14,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install run test train eval bench validate test-stories test-python browser lock clean
+.PHONY: help install run test train eval bench validate test-stories test-python browser security lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -40,6 +40,10 @@ train: $(MODEL_STAMP)  ## train the Rasa model into models/ (only when its input
 run: $(MODEL_STAMP)  ## start the whole stack (Telegram with TELEGRAM_BOT_TOKEN, else a terminal chat)
 	$(PY) -m bot run
 
+.PHONY: run-prod
+run-prod: $(MODEL_STAMP)  ## production topology: PostgreSQL + Redis, 2 Rasa and 2 action replicas behind a balancer
+	$(PY) -m bot.prod
+
 validate: $(VENV)/.installed  ## rasa data validate
 	$(RASA) data validate --config config.yml --domain domain.yml --data nlu stories
 
@@ -53,7 +57,10 @@ test-python: $(MODEL_STAMP)  ## the pytest suite
 browser:  ## headless Chromium for the console's browser test (Debian packages; skipped if impossible)
 	@bash scripts/install-browser.sh || echo "chromium could not be installed: the browser test will be skipped"
 
-test: validate test-stories browser test-python  ## set up, train, validate, run every test
+security: $(VENV)/.installed  ## bandit on our own code (any finding fails)
+	$(VENV)/bin/bandit -q -r bot actions nlu
+
+test: validate security test-stories browser test-python  ## set up, train, validate, run every test
 
 eval: $(VENV)/.installed  ## NLU evaluation: held-out split and stock-pipeline comparison
 	$(PY) -m nlu.evaluate --out reports

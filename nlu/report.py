@@ -41,9 +41,11 @@ def print_table(report: Dict[str, Any]) -> None:
         print(f"{label:24}" + "".join(cells))  # noqa: T201
     for name in names:
         data = pipelines[name]
+        epochs = data.get("epochs_override")
+        note = f" (DIET trained {epochs} epochs, not its 100)" if epochs else ""
         print(  # noqa: T201
             f"{name}: training {data['training_seconds']} s, one-word language ID "
-            f"{_fmt(data['one_word_language_id'])}"
+            f"{_fmt(data['one_word_language_id'])}{note}"
         )
         for lang in languages:
             worst = data["per_language"].get(lang, {}).get("confusions", [])[:3]

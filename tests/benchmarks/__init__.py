@@ -1,0 +1,1 @@
+"""Parts of `make bench` (`python -m tests.bench`): see tests/bench.py."""

@@ -1,0 +1,105 @@
+"""The sections that run as subprocesses: end to end through the fake Telegram Bot API
+(`tests.telegram.load`), training (cold and after an NLU-only change), the console."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from bot.settings import ROOT
+from tests.benchmarks import procstat
+
+logger = logging.getLogger(__name__)
+
+
+def _env(**extra: str) -> Dict[str, str]:
+    env = dict(os.environ)
+    env.update({"PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false",
+                "TF_CPP_MIN_LOG_LEVEL": "2", **extra})
+    return env
+
+
+def end_to_end(chats: List[int], messages: int = 4,
+               timeout: float = 900.0) -> Optional[List[Dict[str, object]]]:
+    """`python -m tests.telegram.load --chats N` for each N (None when the load script
+    does not exist); its JSON result plus CPU and peak RSS of every process it ran."""
+    if not (ROOT / "tests" / "telegram" / "load.py").exists():
+        logger.warning("tests/telegram/load.py is missing: end-to-end section skipped")
+        return None
+    rows: List[Dict[str, object]] = []
+    for count in chats:
+        command = [sys.executable, "-m", "tests.telegram.load", "--chats", str(count),
+                   "--messages", str(messages)]
+        process = subprocess.Popen(command, cwd=ROOT, env=_env(), text=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        with procstat.TreeSampler(process.pid) as sampler:
+            try:
+                out, _ = process.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                out, _ = process.communicate()
+        result: Dict[str, object] = {"chats": count, "returncode": process.returncode}
+        for line in out.splitlines():
+            if line.startswith("{"):
+                result.update(json.loads(line))
+        result["processes"] = sampler.summary()
+        rows.append(result)
+        logger.info("e2e %s chats: %s", count, result)
+    return rows
+
+
+def _change_one_example(nlu_dir: Path) -> str:
+    """Appends a word to the first French example; returns the changed line."""
+    path = sorted((nlu_dir / "fr").glob("*.yml"))[0]
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith("- ") and "intent" not in line and ":" not in line:
+            lines[i] = line.rstrip("\n") + " svp\n"
+            path.write_text("".join(lines), encoding="utf-8")
+            return lines[i].strip()
+    raise RuntimeError(f"no example to change in {path}")
+
+
+def training() -> Dict[str, object]:
+    """Cold training (a fresh Rasa cache), then again after one NLU example changed."""
+    with tempfile.TemporaryDirectory(prefix="accord-train-") as tmp:
+        work = Path(tmp)
+        for name in ("nlu", "stories"):
+            shutil.copytree(ROOT / name, work / name,
+                            ignore=shutil.ignore_patterns("*.py", "__pycache__",
+                                                          "components", "configs"))
+        env = _env(RASA_CACHE_DIRECTORY=str(work / "cache"))
+        command = [str(Path(sys.executable).with_name("rasa")), "train",
+                   "--config", str(ROOT / "config.yml"), "--domain", str(ROOT / "domain.yml"),
+                   "--data", str(work / "nlu"), str(work / "stories"),
+                   "--out", str(work / "models"), "--quiet"]
+        quiet = {"cwd": ROOT, "env": env, "stdout": subprocess.DEVNULL,
+                 "stderr": subprocess.DEVNULL}
+        cold = procstat.run_measured(command + ["--fixed-model-name", "cold"], **quiet)
+        changed = _change_one_example(work / "nlu")
+        warm = procstat.run_measured(command + ["--fixed-model-name", "warm"], **quiet)
+        return {"cold": cold, "nlu_change": {**warm, "changed": changed}}
+
+
+ROW = re.compile(r"^(?P<page>.+?)\s+(?P<median>[\d.]+)\s+(?P<worst>[\d.]+)\s+(?P<status>\d{3})$")
+
+
+def console(turns: int = 100_000, timeout: float = 900.0) -> Dict[str, object]:
+    """`python -m tests.console.bench --turns N`: median and worst ms per page."""
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.console.bench", "--turns", str(turns)],
+        cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=timeout)
+    pages = [{"page": m["page"].strip(), "median_ms": float(m["median"]),
+              "worst_ms": float(m["worst"]), "status": int(m["status"])}
+             for m in (ROW.match(line.strip()) for line in result.stdout.splitlines()) if m]
+    seeded = re.search(r"seeded \d+ turns in ([\d.]+) s", result.stdout)
+    return {"turns": turns, "returncode": result.returncode,
+            "seed_s": float(seeded.group(1)) if seeded else None, "pages": pages}

@@ -1,0 +1,1 @@
+"""Production topology tests (PostgreSQL, Redis, replicas)."""
