@@ -77,7 +77,12 @@ class Stack:
             log = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
             # argv built from settings, no shell
             self.processes[name] = subprocess.Popen(  # nosec B603
-                command, cwd=ROOT, env=self._env(), stdout=log, stderr=subprocess.STDOUT
+                command,
+                cwd=ROOT,
+                env=self._env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=_die_with_parent,
             )
             logger.info("started %s (pid %s)", name, self.processes[name].pid)
 
@@ -127,6 +132,18 @@ class Stack:
             except subprocess.TimeoutExpired:
                 process.kill()
         self.processes.clear()
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when the supervisor dies, even by SIGKILL (Linux), so
+    that no server outlives a crashed `make run` or test run and keeps its port."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
 
 
 def run(settings: Settings, sender: Optional[str] = None) -> int:
