@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import language_of
-from actions.complaints.labels import NOT_GIVEN, dispute_label, resolution_name
+from actions.complaints.labels import dispute_label, not_given, resolution_name
 
 Events = List[Dict[Text, Any]]
 SKIPPED = "__skip__"
@@ -20,17 +20,17 @@ def summary_values(tracker: Tracker) -> Dict[Text, Any]:
     language = language_of(tracker)
     reference = tracker.get_slot("shoot_reference")
     return {
-        "studio_name": tracker.get_slot("studio_name") or NOT_GIVEN[language],
-        "shoot_reference": NOT_GIVEN[language]
+        "studio_name": tracker.get_slot("studio_name") or not_given(language),
+        "shoot_reference": not_given(language)
         if reference in (None, SKIPPED)
         else reference,
         "dispute_label": dispute_label(language, tracker.get_slot("dispute_type") or ""),
-        "description": tracker.get_slot("description") or NOT_GIVEN[language],
+        "description": tracker.get_slot("description") or not_given(language),
         "resolution_label": resolution_name(
             language, tracker.get_slot("desired_resolution") or ""
         ),
         "evidence_count": len(tracker.get_slot("evidence_files") or []),
-        "contact": tracker.get_slot("contact") or NOT_GIVEN[language],
+        "contact": tracker.get_slot("contact") or not_given(language),
     }
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Dict
+from typing import Any, Dict
 
-from actions.guidance.content import dispute_name
+from actions.guidance.content import dispute_name, load
 
 # the form's fields, in the order they are asked (the summary can correct each)
 FIELDS = (
@@ -36,74 +36,24 @@ RESOLUTIONS = (
     "other",
 )
 
-RESOLUTION_NAMES: Dict[str, Dict[str, str]] = {
-    "fr": {
-        "full_refund": "remboursement intégral",
-        "partial_refund": "remboursement partiel",
-        "reshoot": "nouvelle séance",
-        "corrected_photos": "photos corrigées",
-        "delete_leaked": "suppression des photos diffusées",
-        "apology": "des excuses",
-        "other": "autre",
-    },
-    "zh": {
-        "full_refund": "全额退款",
-        "partial_refund": "部分退款",
-        "reshoot": "重新拍摄",
-        "corrected_photos": "重新修图",
-        "delete_leaked": "删除外泄的照片",
-        "apology": "赔礼道歉",
-        "other": "其他",
-    },
-    "ru": {
-        "full_refund": "полный возврат денег",
-        "partial_refund": "частичный возврат денег",
-        "reshoot": "повторная съёмка",
-        "corrected_photos": "исправленные фотографии",
-        "delete_leaked": "удаление попавших в сеть фото",
-        "apology": "извинения",
-        "other": "другое",
-    },
-}
+def _labels(language: str) -> Dict[str, Any]:
+    """The `complaint_labels` section of guidance/<language>.yml (French if unknown)."""
+    return load(language if language in ("fr", "zh", "ru") else "fr")["complaint_labels"]
 
-STATUS_NAMES: Dict[str, Dict[str, str]] = {
-    "fr": {
-        "new": "reçue",
-        "in_review": "en cours d'examen",
-        "negotiating": "en négociation avec le studio",
-        "mediation": "en médiation",
-        "resolved": "résolue",
-        "rejected": "rejetée",
-    },
-    "zh": {
-        "new": "已受理",
-        "in_review": "审核中",
-        "negotiating": "正在与商家协商",
-        "mediation": "调解中",
-        "resolved": "已解决",
-        "rejected": "未予受理",
-    },
-    "ru": {
-        "new": "принята",
-        "in_review": "на рассмотрении",
-        "negotiating": "идут переговоры со студией",
-        "mediation": "на медиации",
-        "resolved": "урегулирована",
-        "rejected": "отклонена",
-    },
-}
 
-NOT_GIVEN = {"fr": "non précisé", "zh": "未填写", "ru": "не указано"}
+def not_given(language: str) -> str:
+    """What the summary shows for an unanswered optional question."""
+    return _labels(language)["not_given"]
 
 
 def resolution_name(language: str, value: str) -> str:
     """A desired resolution's name in that language."""
-    return RESOLUTION_NAMES.get(language, RESOLUTION_NAMES["fr"]).get(value, value)
+    return _labels(language)["resolutions"].get(value, value)
 
 
 def status_name(language: str, status: str) -> str:
     """A case status's name in that language."""
-    return STATUS_NAMES.get(language, STATUS_NAMES["fr"]).get(status, status)
+    return _labels(language)["statuses"].get(status, status)
 
 
 def dispute_label(language: str, value: str) -> str:
