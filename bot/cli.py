@@ -1,4 +1,4 @@
-"""Command line: `python -m bot {run,chat,db,transcripts,cases}` (see README.md)."""
+"""Command line: `python -m bot {run,chat,db,transcripts,cases,retention}` (README.md)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import signal
 import sys
-from typing import List, Optional
+import threading
+from dataclasses import asdict
+from typing import Any, Dict, List, Optional, Tuple
 
 from bot.settings import Settings
 
@@ -35,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     transcripts.add_argument("action", choices=["export"])
     transcripts.add_argument("--format", choices=["jsonl"], default="jsonl")
     transcripts.add_argument("--since", type=_since)
+    transcripts.add_argument("--redact", action="store_true",
+                             help="replace phone numbers and e-mails by placeholders")
 
     console = sub.add_parser("console", help="the staff console (web), in the foreground")
     console.add_argument("--port", type=int)
@@ -47,10 +52,34 @@ def build_parser() -> argparse.ArgumentParser:
     cases = sub.add_parser("cases", help="complaint cases")
     cases.add_argument("action", choices=["export"])
     cases.add_argument("--format", choices=["jsonl"], default="jsonl")
+    cases.add_argument("--redact", action="store_true",
+                       help="replace phone numbers and e-mails by placeholders")
+
+    retention = sub.add_parser("retention", help="anonymise and delete expired data")
+    retention.add_argument("action", choices=["run"])
+    retention.add_argument("--loop", action="store_true",
+                           help="run again every ACCORD_RETENTION_INTERVAL_HOURS")
     return parser
 
 
-def _export_transcripts(settings: Settings, since: Optional[dt.datetime]) -> None:
+def _migrate_all(settings: Settings) -> None:
+    from bot.storage.db import migrate
+
+    for url in settings.all_database_urls():
+        migrate(url)
+
+
+def _write(row: Dict[str, Any], redacted: bool, fields: Tuple[str, ...]) -> None:
+    if redacted:
+        from bot.redact import redact_optional
+
+        row = {k: redact_optional(v) if k in fields else v for k, v in row.items()}
+    sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _export_transcripts(
+    settings: Settings, since: Optional[dt.datetime], redacted: bool = False
+) -> None:
     from bot.storage.db import make_engine, make_sessionmaker, migrate
     from bot.storage.transcripts import iter_turns, turn_as_dict
 
@@ -58,20 +87,46 @@ def _export_transcripts(settings: Settings, since: Optional[dt.datetime]) -> Non
     engine = make_engine(settings.database_url)
     with make_sessionmaker(engine)() as session:
         for turn in iter_turns(session=session, since=since):
-            sys.stdout.write(json.dumps(turn_as_dict(turn), ensure_ascii=False) + "\n")
+            _write(turn_as_dict(turn), redacted, ("text",))
     engine.dispose()
 
 
-def _export_cases(settings: Settings) -> None:
+def _export_cases(settings: Settings, redacted: bool = False) -> None:
+    """Every case of every database (DATABASE_URL and the regional ones), by date."""
     from bot.storage.cases import iter_cases
-    from bot.storage.db import make_engine, make_sessionmaker, migrate
+    from bot.storage.db import make_engine, make_sessionmaker
 
-    migrate(settings.database_url)
-    engine = make_engine(settings.database_url)
-    with make_sessionmaker(engine)() as session:
-        for case in iter_cases(session=session):
-            sys.stdout.write(json.dumps(case, ensure_ascii=False) + "\n")
-    engine.dispose()
+    _migrate_all(settings)
+    rows: List[Dict[str, Any]] = []
+    for url in settings.all_database_urls():
+        engine = make_engine(url)
+        with make_sessionmaker(engine)() as session:
+            rows.extend(iter_cases(session=session))
+        engine.dispose()
+    rows.sort(key=lambda row: row["created_at"])
+    for row in rows:
+        _write(row, redacted, ("description",))
+
+
+def _retention(settings: Settings, loop: bool) -> int:
+    from bot.retention_job import RetentionThread, run_once
+
+    _migrate_all(settings)
+    if not loop:
+        report = run_once(settings)
+        sys.stdout.write(json.dumps(asdict(report)) + "\n")
+        return 0
+    if settings.retention_days <= 0:
+        logging.getLogger(__name__).warning("ACCORD_RETENTION_DAYS=0: nothing to do")
+        return 0
+    thread = RetentionThread(settings)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    thread.start()
+    stop.wait()
+    thread.stop()
+    return 0
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -85,6 +140,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     # httpx logs every URL, and Telegram URLs carry the bot token
     logging.getLogger("httpx").setLevel(logging.WARNING)
     settings = Settings.from_env()
+    from bot import logsafe
+
+    logsafe.install(settings)  # tokens never reach the logs, whoever logs them
     if args.command == "run":
         from bot.supervisor import run
 
@@ -95,9 +153,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         asyncio.run(_terminal(settings, args.sender))
         return 0
     if args.command == "db":
-        from bot.storage.db import migrate
-
-        migrate(settings.database_url)
+        _migrate_all(settings)
         return 0
     if args.command == "console":
         from bot.console.app import serve
@@ -108,9 +164,11 @@ def main(argv: Optional[List[str]] = None) -> int:
 
         return add_user_cli(settings, args.name, args.role)
     if args.command == "transcripts":
-        _export_transcripts(settings, args.since)
+        _export_transcripts(settings, args.since, args.redact)
         return 0
     if args.command == "cases":
-        _export_cases(settings)
+        _export_cases(settings, args.redact)
         return 0
+    if args.command == "retention":
+        return _retention(settings, args.loop)
     return 2

@@ -11,14 +11,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence
 
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 from bot.erasure import erase_user
 from bot.rasa_client import BotReply, LatestTurn, RasaClient, RasaUnavailable
 from bot.storage import transcripts
+from bot.storage.db import StorageUnavailable
 from bot.storage.models import Turn
+from bot.turns import TurnGuard, new_key
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +56,9 @@ class Conversations:
         erase_tracker: Callable[[str], None],
         evidence_dir: Any = None,
         on_handoff: Optional[HandoffCallback] = None,
+        regional_sessions: Sequence[sessionmaker] = (),
+        tracker_engine: Optional[Engine] = None,
+        actions_health_url: Optional[str] = None,
     ) -> None:
         self._rasa = rasa
         self._sessions = sessions
@@ -58,6 +66,9 @@ class Conversations:
         self._erase_tracker = erase_tracker
         self._evidence_dir = evidence_dir
         self._on_handoff = on_handoff
+        self._regional_sessions = tuple(regional_sessions)
+        # checks that Rasa keeps each turn, sends each message once (bot/turns.py)
+        self._guard = TurnGuard(rasa, tracker_engine, actions_health_url)
 
     async def handle(
         self,
@@ -67,16 +78,25 @@ class Conversations:
         metadata: Optional[Dict[str, Any]] = None,
         pressed: Optional[Dict[str, str]] = None,
         attachments: int = 0,
+        turn_key: Optional[str] = None,
     ) -> TurnResult:
-        """Sends one user message through Rasa; raises RasaUnavailable if it is down."""
-        turn_id = await asyncio.to_thread(
+        """Sends one user message through Rasa. Raises RasaUnavailable when Rasa, its
+        tracker store or the action server cannot make or keep the turn, and
+        StorageUnavailable when the app database fails: the channel keeps the message
+        and calls again with the same `turn_key`, and the turn is made once."""
+        turn_id = await self._db(
             self._record_in, conversation_id, text, pressed, attachments
         )
         try:
-            replies = await self._rasa.send(conversation_id, text, metadata)
+            replies = await self._guard.exchange(
+                conversation_id, text, metadata or {}, turn_key or new_key()
+            )
         except RasaUnavailable:
             # the channel keeps the message and retries: record it once, when answered
-            await asyncio.to_thread(self._forget_in, turn_id)
+            try:
+                await self._db(self._forget_in, turn_id)
+            except StorageUnavailable:
+                logger.warning("transcript turn %s kept for the retry", turn_id)
             raise
         try:
             latest: Optional[LatestTurn] = await self._rasa.latest_turn(conversation_id)
@@ -95,7 +115,8 @@ class Conversations:
                 result.handoff |= bool(payload.get("handoff"))
                 continue
             result.replies.append(reply)
-        await asyncio.to_thread(self._record_out, conversation_id, turn_id, latest, result)
+        # if this fails, the retry finds the turn in Rasa's store and does not redo it
+        await self._db(self._record_out, conversation_id, turn_id, latest, result)
         if result.erased:
             await asyncio.to_thread(self.erase, conversation_id)
         if result.handoff and self._on_handoff is not None:
@@ -103,14 +124,24 @@ class Conversations:
         return result
 
     def erase(self, conversation_id: str) -> None:
-        """Erases the user's transcripts, cases, files and Rasa tracker events."""
-        erase_user(
-            sessions=self._sessions,
-            conversation_id=conversation_id,
-            evidence_dir=self._evidence_dir,
-        )
+        """Erases the user's transcripts, cases, files and Rasa tracker events (cases in
+        the regional databases too)."""
+        for sessions in (self._sessions, *self._regional_sessions):
+            erase_user(
+                sessions=sessions,
+                conversation_id=conversation_id,
+                evidence_dir=self._evidence_dir,
+            )
         self._erase_tracker(conversation_id)
         logger.info("erased the data of one conversation")
+
+    async def _db(self, function: Callable[..., Any], *args: Any) -> Any:
+        """Runs a blocking database call in a thread; a database error (unreachable,
+        locked past the busy timeout…) becomes StorageUnavailable."""
+        try:
+            return await asyncio.to_thread(function, *args)
+        except SQLAlchemyError as error:
+            raise StorageUnavailable(str(error).splitlines()[0]) from error
 
     def _record_in(
         self,
@@ -120,6 +151,13 @@ class Conversations:
         attachments: int,
     ) -> int:
         with self._sessions.begin() as session:
+            last = session.execute(
+                select(Turn).where(Turn.conversation_id == conversation_id)
+                .order_by(Turn.id.desc()).limit(1)
+            ).scalar_one_or_none()
+            if (last is not None and last.direction == "in" and last.text == text
+                    and last.intent is None and last.language is None):
+                return last.id  # an earlier attempt of this very message
             turn = transcripts.record_turn(
                 session=session,
                 conversation_id=conversation_id,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from pathlib import Path
-from typing import Optional
+from typing import Collection, Optional
 
 from sqlalchemy import delete, select, text
 from sqlalchemy.engine import Engine
@@ -45,3 +46,26 @@ def erase_tracker_events(engine: Engine, conversation_id: str) -> int:
             {"sender": conversation_id},
         )
     return int(result.rowcount or 0)
+
+
+def expire_tracker_events(
+    engine: Engine, cutoff: dt.datetime, keep: Collection[str] = ()
+) -> int:
+    """Deletes Rasa's events of every sender whose latest event is older than `cutoff`,
+    except the senders in `keep` (those with a live case); returns how many events."""
+    idle = text(
+        "SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff"
+    )
+    deleted = 0
+    with engine.begin() as connection:
+        senders = [
+            sender
+            for (sender,) in connection.execute(idle, {"cutoff": cutoff.timestamp()})
+            if sender not in keep
+        ]
+        for sender in senders:
+            result = connection.execute(
+                text("DELETE FROM events WHERE sender_id = :sender"), {"sender": sender}
+            )
+            deleted += int(result.rowcount or 0)
+    return deleted

@@ -202,7 +202,8 @@ def prepare_databases(settings: Settings, config: ProdConfig) -> None:
 
     for db in {config.postgres_db, config.rasa_tracker_db}:
         ensure_database(config, db)
-    migrate(settings.database_url)
+    for url in settings.all_database_urls():
+        migrate(url)
     from rasa.core.tracker_store import SQLTrackerStore
 
     store = SQLTrackerStore(
@@ -223,6 +224,9 @@ def run_prod(env: Mapping[str, str]) -> int:
     stack = ProdStack(settings, prod=config,
                       with_console=importlib.util.find_spec("bot.console") is not None)
     stack.start()
+    from bot.retention_job import start_retention
+
+    retention = start_retention(settings)
     try:
         stack.wait_ready()
         logger.info("ready: Rasa on %s (%s replicas), actions on :%s (%s replicas)",
@@ -242,6 +246,8 @@ def run_prod(env: Mapping[str, str]) -> int:
             while not stopped.wait(1.0):
                 pass
     finally:
+        if retention is not None:
+            retention.stop()
         stack.stop()
     return 0
 
@@ -260,10 +266,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if args.part == "all":
-        return run_prod(os.environ)
+    from bot import logsafe
+
     config = ProdConfig.from_env(os.environ)
     settings = prod_settings(os.environ, config)
+    logsafe.install(settings)  # tokens never reach the logs, whoever logs them
+    if args.part == "all":
+        return run_prod(os.environ)
     if args.part == "prepare":
         prepare_databases(settings, config)
         return 0

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 import httpx
 
 logger = logging.getLogger(__name__)
+TOKEN_IN_URL = re.compile(r"([?&]token=)[^&\s'\"]+")
 
 
 class RasaUnavailable(Exception):
-    """Rasa (or its action server) did not answer, or answered with an error."""
+    """Rasa (or its action server) did not answer, or answered with an error.
+
+    httpx's errors quote the URL, and the API's URLs carry `?token=`: the message keeps
+    the URL but never the token (these errors are logged)."""
+
+    def __init__(self, message: object = "") -> None:
+        super().__init__(TOKEN_IN_URL.sub(r"\1***", str(message)))
+
+
+class RasaTimeout(RasaUnavailable):
+    """Rasa did not answer in time: it may still be working on the message."""
 
 
 @dataclass
@@ -73,11 +85,16 @@ class RasaClient:
         """Sends a user message; returns the bot's replies."""
         body = {"sender": sender, "message": text, "metadata": metadata or {}}
         try:
-            response = await self._client.post("/webhooks/rest/webhook", json=body)
+            response = await self._client.post(
+                "/webhooks/rest/webhook", json=body,
+                headers={"Authorization": f"Bearer {self._token}"},  # bot/rasa_channel.py
+            )
             response.raise_for_status()
             items = response.json()
+        except httpx.TimeoutException as error:
+            raise RasaTimeout(f"no answer in time: {error!r}") from error
         except (httpx.HTTPError, ValueError) as error:
-            raise RasaUnavailable(str(error)) from error
+            raise RasaUnavailable(str(error) or repr(error)) from error
         if not isinstance(items, list):
             raise RasaUnavailable(f"unexpected answer: {items!r}"[:200])
         return [BotReply.from_rasa(item) for item in items if isinstance(item, dict)]
@@ -101,6 +118,28 @@ class RasaClient:
             language=slots.get("language"),
             slots=slots,
         )
+
+    async def rewind(self, sender: str, metadata: Optional[Dict[str, Any]] = None) -> None:
+        """Undoes the latest user message and what followed it in the tracker (it is
+        sent again later), then listens again."""
+        events = [{"event": "rewind", "metadata": metadata or {}},
+                  {"event": "action", "name": "action_listen"}]
+        try:
+            response = await self._client.post(
+                f"/conversations/{sender}/tracker/events",
+                params={"token": self._token}, json=events,
+            )
+            response.raise_for_status()
+        except httpx.HTTPError as error:
+            raise RasaUnavailable(f"rewind failed: {error!r}") from error
+
+    async def url_ok(self, url: str) -> bool:
+        """True when `url` (e.g. the action server's /health) answers 200."""
+        try:
+            response = await self._client.get(url, timeout=5.0)
+            return response.status_code == 200
+        except httpx.HTTPError:
+            return False
 
     async def is_ready(self) -> bool:
         """True when the server answers and has a model loaded."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
+import os
+from dataclasses import dataclass, field
+from typing import List, Optional
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
@@ -24,6 +25,13 @@ class Services:
     sessions: sessionmaker
     tracker_engine: Engine
     rasa: RasaClient
+    # the regional databases (ACCORD_DATABASE_URL_<code>) holding cases, for erasure
+    regional_engines: List[Engine] = field(default_factory=list)
+
+    @property
+    def regional_sessions(self) -> List[sessionmaker]:
+        """Session factories of the regional case databases."""
+        return [make_sessionmaker(engine) for engine in self.regional_engines]
 
     def conversations(
         self, channel: str, on_handoff: Optional[HandoffCallback] = None
@@ -38,13 +46,27 @@ class Services:
             ),
             evidence_dir=self.settings.evidence_dir,
             on_handoff=on_handoff,
+            regional_sessions=self.regional_sessions,
+            tracker_engine=self.tracker_engine,
+            actions_health_url=self.actions_health_url,
         )
+
+    @property
+    def actions_health_url(self) -> str:
+        """The action server's health check (checked around each turn): next to
+        ACTION_ENDPOINT_URL (endpoints.prod.yml) when set, else on the local port."""
+        endpoint = os.environ.get("ACTION_ENDPOINT_URL", "")
+        if endpoint.endswith("/webhook"):
+            return endpoint[: -len("/webhook")] + "/health"
+        return f"http://127.0.0.1:{self.settings.action_server_port}/health"
 
     async def aclose(self) -> None:
         """Closes the HTTP client and the engines."""
         await self.rasa.aclose()
         self.engine.dispose()
         self.tracker_engine.dispose()
+        for engine in self.regional_engines:
+            engine.dispose()
 
 
 def build_services(settings: Settings) -> Services:
@@ -58,4 +80,5 @@ def build_services(settings: Settings) -> Services:
         rasa=RasaClient(
             settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds
         ),
+        regional_engines=[make_engine(url) for url in settings.all_database_urls()[1:]],
     )

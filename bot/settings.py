@@ -11,9 +11,11 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import List, Mapping, Optional
 
 ROOT = Path(__file__).resolve().parents[1]
+# jurisdictions that can have their own database (ACCORD_DATABASE_URL_<code>)
+JURISDICTIONS = ("FR", "CN", "RU")
 
 
 def _int(value: Optional[str], default: int) -> int:
@@ -40,6 +42,12 @@ class Settings:
     var_dir: Path = ROOT / "var"
     evidence_dir: Path = ROOT / "var" / "evidence"
     rasa_timeout_seconds: float = 30.0
+    # closed cases are anonymised, and idle conversations without a live case deleted,
+    # this many days after closing / the last message (0: kept for ever)
+    retention_days: int = 365
+    retention_interval_hours: float = 6.0
+    # jurisdiction code -> database URL of its cases (unset: DATABASE_URL)
+    regional_database_urls: Mapping[str, str] = field(default_factory=dict)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -74,7 +82,30 @@ class Settings:
             var_dir=var_dir,
             evidence_dir=Path(env.get("EVIDENCE_DIR") or var_dir / "evidence"),
             rasa_timeout_seconds=float(env.get("RASA_TIMEOUT_SECONDS") or 30.0),
+            retention_days=_int(env.get("ACCORD_RETENTION_DAYS"), 365),
+            retention_interval_hours=float(
+                env.get("ACCORD_RETENTION_INTERVAL_HOURS") or 6.0
+            ),
+            regional_database_urls={
+                code: env[f"ACCORD_DATABASE_URL_{code}"]
+                for code in JURISDICTIONS
+                if env.get(f"ACCORD_DATABASE_URL_{code}")
+            },
         )
+
+    def database_url_for(self, jurisdiction: Optional[str]) -> str:
+        """Where the cases of this jurisdiction are stored."""
+        return self.regional_database_urls.get(str(jurisdiction or "").upper()) or (
+            self.database_url
+        )
+
+    def all_database_urls(self) -> List[str]:
+        """DATABASE_URL first, then each distinct regional database."""
+        urls = [self.database_url]
+        for url in self.regional_database_urls.values():
+            if url not in urls:
+                urls.append(url)
+        return urls
 
 
 def _stored_token(var_dir: Path) -> str:

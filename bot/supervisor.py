@@ -40,6 +40,10 @@ class Stack:
         env["PYTHONPATH"] = str(ROOT)
         env["SANIC_HOST"] = "127.0.0.1"  # the action server is never reachable outside
         env["DATABASE_URL"] = self.settings.database_url
+        for code, url in self.settings.regional_database_urls.items():
+            env[f"ACCORD_DATABASE_URL_{code}"] = url  # where the actions file cases
+        # the REST channel (bot/rasa_channel.py) checks this token on every message
+        env["RASA_TOKEN"] = self.settings.rasa_token
         # the action server writes generated documents under var_dir/documents, where
         # the channels look for them
         env["ACCORD_VAR_DIR"] = str(self.settings.var_dir)
@@ -148,11 +152,14 @@ def _die_with_parent() -> None:
 
 def run(settings: Settings, sender: Optional[str] = None) -> int:
     """The whole stack in the foreground."""
+    from bot.retention_job import start_retention
     from bot.storage.db import migrate
 
-    migrate(settings.database_url)
+    for url in settings.all_database_urls():
+        migrate(url)
     stack = Stack(settings, with_console=importlib.util.find_spec("bot.console") is not None)
     stack.start()
+    retention = start_retention(settings)
     try:
         stack.wait_ready()
         if settings.telegram_bot_token:
@@ -162,6 +169,8 @@ def run(settings: Settings, sender: Optional[str] = None) -> int:
         else:
             asyncio.run(_terminal(settings, sender))
     finally:
+        if retention is not None:
+            retention.stop()
         stack.stop()
     return 0
 

@@ -12,6 +12,7 @@ from bot.commands import payload_of
 from bot.text import clean
 from bot.conversation import Conversations
 from bot.rasa_client import BotReply, RasaUnavailable
+from bot.storage.db import StorageUnavailable
 
 QUIT = {"/quit", "/exit"}
 
@@ -63,7 +64,7 @@ async def chat(
             stdout.write(i18n.text("too_long", language) + "\n")
         try:
             result = await conversations.handle(sender, text, pressed=pressed)
-        except RasaUnavailable:
+        except (RasaUnavailable, StorageUnavailable):
             stdout.write(i18n.text("terminal_rasa_down", language) + "\n")
             continue
         language = result.language or language

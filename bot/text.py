@@ -9,8 +9,12 @@ from dataclasses import dataclass
 # is cut here so that nothing downstream has to cope with megabytes of text.
 MAX_LENGTH = 4096
 KEEP_CONTROLS = {"\n", "\t"}
-# bidi overrides and isolates can disguise text in logs and in the console
-BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# bidi overrides, isolates and marks can disguise text in logs and in the console
+BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+                    "\u200e\u200f\u061c")
+# invisible and meaningless anywhere: zero-width space, word joiner, BOM (the zero-width
+# joiners stay: emoji sequences such as 👨‍👩‍👧 need them)
+ZERO_WIDTH = set("\u200b\u2060\ufeff")
 
 
 @dataclass(frozen=True)
@@ -27,9 +31,9 @@ class CleanText:
 
 
 def clean(text: object, max_length: int = MAX_LENGTH) -> CleanText:
-    """NFC, no NUL/control/bidi-override characters, no zero-width noise at the ends,
-    at most `max_length` characters (never cutting a surrogate pair: str is code
-    points). Never raises."""
+    """NFC, no NUL/control/bidi characters, no zero-width space, word joiner or BOM, no
+    zero-width (non-)joiner at the ends, at most `max_length` characters (never cutting
+    a surrogate pair: str is code points). Never raises."""
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     text = unicodedata.normalize("NFC", text)
@@ -37,7 +41,7 @@ def clean(text: object, max_length: int = MAX_LENGTH) -> CleanText:
     for char in text:
         if char in KEEP_CONTROLS:
             kept.append(char)
-        elif char in BIDI_CONTROLS:
+        elif char in BIDI_CONTROLS or char in ZERO_WIDTH:
             continue
         elif unicodedata.category(char) in ("Cc", "Cs"):
             continue

@@ -119,7 +119,9 @@ def test_terminal_chat_talks_to_the_stack(rasa_stack, sender):
            "ACCORD_VAR_DIR": str(rasa_stack.settings.var_dir),
            "RASA_URL": rasa_stack.settings.rasa_url,
            "RASA_TOKEN": rasa_stack.settings.rasa_token,
-           "RASA_TRACKER_STORE_URL": rasa_stack.settings.rasa_tracker_store_url}
+           "RASA_TRACKER_STORE_URL": rasa_stack.settings.rasa_tracker_store_url,
+           # each turn checks the action server is there (bot/turns.py)
+           "ACTION_SERVER_PORT": str(rasa_stack.settings.action_server_port)}
     result = subprocess.run(
         [sys.executable, "-m", "bot", "chat", "--sender", sender],
         cwd=ROOT, env=env, input="你好\n1\n\n/quit\n", capture_output=True,

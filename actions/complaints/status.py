@@ -16,7 +16,6 @@ from actions.common import language_of, latest_user_metadata
 from actions.complaints import store
 from actions.complaints import validators as check
 from actions.complaints.labels import status_name
-from bot.storage.cases import cases_of
 
 logger = logging.getLogger(__name__)
 Events = List[Dict[Text, Any]]
@@ -32,13 +31,12 @@ def local_date(language: str, when: dt.datetime) -> str:
 
 def case_lines(language: str, sender_id: str) -> List[str]:
     """One line per case of this conversation (newest first): ref, status, date."""
-    with store.sessions()() as session:
-        cases = cases_of(session=session, conversation_id=sender_id)[:SHOWN]
-        return [
-            f"• {c.ref} — {status_name(language, c.status)} — "
-            f"{local_date(language, c.created_at)}"
-            for c in cases
-        ]
+    cases = store.client_cases(sender_id)[:SHOWN]
+    return [
+        f"• {c.ref} — {status_name(language, c.status)} — "
+        f"{local_date(language, c.created_at)}"
+        for c in cases
+    ]
 
 
 def _save(conversation_id: str, ref: str, **addition: Any) -> bool:
@@ -80,9 +78,7 @@ class ActionAddToCase(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Events:
         try:
-            with store.sessions()() as session:
-                case = store.latest_open_case(session, tracker.sender_id)
-                ref = case.ref if case else None
+            ref = store.newest_open_ref(tracker.sender_id)
         except SQLAlchemyError:
             logger.exception("could not read the cases")
             ref = None

@@ -16,6 +16,7 @@ from actions.common import jurisdiction_of, language_of
 from actions.complaints import store
 from actions.complaints.ask import SKIPPED
 from actions.complaints.labels import FIELDS
+from bot.storage.cases import same_case
 
 logger = logging.getLogger(__name__)
 Events = List[Dict[Text, Any]]
@@ -40,14 +41,22 @@ def case_fields(tracker: Tracker) -> Dict[Text, Any]:
 
 
 def write_case(tracker: Tracker) -> str:
-    """Writes the case and its attachments in one transaction; returns the reference."""
+    """Writes the case and its attachments in one transaction, in the database of the
+    case's jurisdiction; returns the reference."""
     files = [dict(item) for item in tracker.get_slot("evidence_files") or []]
-    with store.sessions().begin() as session:
+    fields = case_fields(tracker)
+    with store.sessions(jurisdiction_of(tracker)).begin() as session:
+        # a retried turn (Rasa did not keep the first one): the case written then
+        same = same_case(session=session, conversation_id=tracker.sender_id,
+                         fields=fields, attachments=files)
+        if same is not None:
+            logger.info("complaint submitted again: %s confirmed, not doubled", same.ref)
+            return same.ref
         case = store.create_case(
             session=session,
             conversation_id=tracker.sender_id,
             language=language_of(tracker),
-            fields=case_fields(tracker),
+            fields=fields,
             attachments=files,
         )
         return case.ref

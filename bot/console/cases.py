@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 
 from bot.console import queries
 from bot.console.app import audit, render, require
+from bot.console.conversations import button_titles, inline_evidence
 from bot.console.notify import handback_text, send_to_client, status_text
 from bot.storage.cases import STATUSES, case_by_ref, change_status
 from bot.storage.models import (
@@ -72,7 +73,8 @@ async def case_page(request: web.Request) -> web.StreamResponse:
     audit(request, "view_case", "case", ref)
     return render(request, "case.html", case=case, events=events, evidence=evidence,
                   notes=notes, replies=replies, assignment=assignment, turns=turns,
-                  agents=agents, statuses=STATUSES, buttons=lambda turn: [])
+                  agents=agents, statuses=STATUSES, buttons=button_titles,
+                  inline=inline_evidence(turns, [case], {case.ref: evidence}))
 
 
 async def _deliver(request: web.Request, case: Case, text: str, author: str) -> StaffReply:

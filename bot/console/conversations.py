@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from bot.console import queries
 from bot.console.app import audit, render, require
+from bot.redact import redact_optional
 from bot.storage.models import Attachment, Case, Turn
 from bot.storage.transcripts import erase_conversation, turn_as_dict
 
@@ -70,7 +71,8 @@ async def conversation_list(request: web.Request) -> web.StreamResponse:
                       {k: v for k, v in request.query.items() if v and k not in ("page", "lang")}))
 
 
-def _buttons(turn: Turn) -> List[str]:
+def button_titles(turn: Turn) -> List[str]:
+    """The titles of the buttons of a turn (offered, or pressed), for display."""
     if not turn.buttons:
         return []
     try:
@@ -88,6 +90,31 @@ def _buttons(turn: Turn) -> List[str]:
     return out
 
 
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+def inline_evidence(turns: List[Turn], cases: List[Case],
+                    evidence: Dict[str, List[Attachment]]) -> Dict[int, List[Attachment]]:
+    """The files to show beside each incoming turn that brought some. A turn sent while
+    the form was open has no case yet: its files are those of the first case filed after
+    it; a later turn names its case. Each turn takes the next files of its case, in the
+    order they came, as many as it brought."""
+    ordered = sorted(cases, key=lambda c: (_utc(c.created_at), c.id))
+    left = {case.ref: list(evidence.get(case.ref, [])) for case in ordered}
+    shown: Dict[int, List[Attachment]] = {}
+    for turn in turns:
+        if turn.direction != "in" or not turn.attachments:
+            continue
+        ref = turn.case_ref if left.get(turn.case_ref or "") else next(
+            (c.ref for c in ordered
+             if _utc(c.created_at) >= _utc(turn.timestamp) and left[c.ref]), None)
+        if ref is not None:
+            shown[turn.id] = left[ref][:turn.attachments]
+            left[ref] = left[ref][turn.attachments:]
+    return shown
+
+
 def _load_transcript(request: web.Request, conversation_id: str) -> Dict[str, Any]:
     with request.app["db"]() as session:
         turns = queries.transcript(session, conversation_id)
@@ -101,7 +128,8 @@ def _load_transcript(request: web.Request, conversation_id: str) -> Dict[str, An
             for case in cases
         }
     return {"conversation_id": conversation_id, "turns": turns, "cases": cases,
-            "evidence": evidence, "buttons": _buttons}
+            "evidence": evidence, "buttons": button_titles,
+            "inline": inline_evidence(turns, cases, evidence)}
 
 
 async def transcript_view(request: web.Request) -> web.StreamResponse:
@@ -120,16 +148,28 @@ async def transcript_print(request: web.Request) -> web.StreamResponse:
     return render(request, "print.html", **context)
 
 
-def _row(turn: Turn) -> Dict[str, Any]:
+# free-text columns in which phone numbers and e-mail addresses are redacted
+REDACTED_FIELDS = ("text", "buttons")
+
+
+def _row(turn: Turn, redacted: bool = True) -> Dict[str, Any]:
     row = turn_as_dict(turn)
     row.update(id=turn.id, channel=turn.channel, buttons=turn.buttons,
                attachments=turn.attachments)
+    if redacted:
+        row.update({key: redact_optional(row[key]) for key in REDACTED_FIELDS})
     return {key: row[key] for key in EXPORT_FIELDS}
 
 
-def export_response(turns: List[Turn], fmt: str, name: str) -> web.Response:
-    """CSV or JSON of these turns, as a download."""
-    rows = [_row(turn) for turn in turns]
+def redaction_wanted(request: web.Request) -> bool:
+    """Exports redact phone numbers and e-mails unless the query says `redact=0`."""
+    return request.query.get("redact", "1") != "0"
+
+
+def export_response(turns: List[Turn], fmt: str, name: str,
+                    redacted: bool = True) -> web.Response:
+    """CSV or JSON of these turns, as a download (redacted unless told otherwise)."""
+    rows = [_row(turn, redacted) for turn in turns]
     if fmt == "json":
         body = json.dumps(rows, ensure_ascii=False, indent=1)
         content_type = "application/json"
@@ -164,9 +204,11 @@ async def export_one(request: web.Request) -> web.StreamResponse:
         turns = queries.transcript(session, cid, limit=1000000)
     if not turns:
         raise web.HTTPNotFound(text="404: no such conversation")
-    audit(request, "export", "conversation", cid, f"{fmt}, {len(turns)} turns")
+    redacted = redaction_wanted(request)
+    audit(request, "export", "conversation", cid,
+          f"{fmt}, {len(turns)} turns, {'redacted' if redacted else 'NOT redacted'}")
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in cid)[:64]
-    return export_response(turns, fmt, f"transcript-{safe}")
+    return export_response(turns, fmt, f"transcript-{safe}", redacted)
 
 
 async def export_filtered(request: web.Request) -> web.StreamResponse:
@@ -175,9 +217,11 @@ async def export_filtered(request: web.Request) -> web.StreamResponse:
     f = turn_filter(request)
     with request.app["db"]() as session:
         turns = queries.export_turns(session, f)
+    redacted = redaction_wanted(request)
     detail = json.dumps({k: v for k, v in request.query.items() if v}, ensure_ascii=False)
-    audit(request, "export", "turns", None, f"{fmt}, {len(turns)} turns, filter {detail}")
-    return export_response(turns, fmt, "transcripts")
+    audit(request, "export", "turns", None, f"{fmt}, {len(turns)} turns, "
+          f"{'redacted' if redacted else 'NOT redacted'}, filter {detail}")
+    return export_response(turns, fmt, "transcripts", redacted)
 
 
 async def delete_conversation(request: web.Request) -> web.StreamResponse:

@@ -48,6 +48,31 @@ def create_case(
     return case
 
 
+def same_case(
+    *,
+    session: Session,
+    conversation_id: str,
+    fields: Dict[str, Any],
+    attachments: Optional[List[Dict[str, Any]]] = None,
+    within: dt.timedelta = dt.timedelta(days=1),
+) -> Optional[Case]:
+    """A case of this conversation, still new and filed within `within`, with exactly
+    these fields and attachment files: the same complaint submitted again (a turn
+    retried after Rasa or its tracker store failed), to be confirmed, not doubled."""
+    since = dt.datetime.now(dt.timezone.utc) - within
+    names = sorted(str(item.get("stored_name")) for item in attachments or [])
+    for case in cases_of(session=session, conversation_id=conversation_id):
+        created = case.created_at
+        if created.tzinfo is None:
+            created = created.replace(tzinfo=dt.timezone.utc)
+        if case.status != "new" or created < since:
+            continue
+        if all(getattr(case, name) == value for name, value in fields.items()) and \
+                sorted(a.stored_name for a in case.attachments) == names:
+            return case
+    return None
+
+
 def cases_of(*, session: Session, conversation_id: str) -> List[Case]:
     """The cases filed from this conversation, newest first."""
     query = (

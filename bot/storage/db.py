@@ -10,26 +10,35 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 ROOT = Path(__file__).resolve().parents[2]
+BUSY_TIMEOUT = 30.0  # seconds SQLite waits for another writer's lock
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets WAL, a busy timeout and foreign keys."""
+class StorageUnavailable(Exception):
+    """The app database cannot be used right now (unreachable, or locked too long)."""
+
+
+def make_engine(url: str, busy_timeout: float = BUSY_TIMEOUT) -> Engine:
+    """An engine for `url`; SQLite gets WAL, a busy timeout and foreign keys. Pooled
+    connections are pinged before use (`pool_pre_ping`), so one the server dropped
+    (restart, `pg_terminate_backend`) is replaced instead of failing a request."""
     kwargs: Dict[str, Any] = {"future": True, "pool_pre_ping": True}
     if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+        kwargs["connect_args"] = {"timeout": busy_timeout, "check_same_thread": False}
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
-        event.listen(engine, "connect", _sqlite_pragmas)
+        milliseconds = int(busy_timeout * 1000)
+        event.listen(engine, "connect",
+                     lambda connection, _record: _sqlite_pragmas(connection, milliseconds))
     return engine
 
 
-def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(connection: Any, busy_timeout_ms: int) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

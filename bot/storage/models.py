@@ -71,6 +71,8 @@ class Case(Base):
     updated_at: Mapped[dt.datetime] = Column(
         DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow
     )
+    # set by the retention job (bot/retention.py) when the personal data was removed
+    anonymised_at: Mapped[Optional[dt.datetime]] = Column(DateTime(timezone=True))
     attachments: Mapped[List["Attachment"]] = relationship(
         "Attachment", back_populates="case", cascade="all, delete-orphan"
     )

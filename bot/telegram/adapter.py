@@ -4,8 +4,9 @@
 claimed is a duplicate and is dropped), queues it behind the chat's earlier ones — at
 once, before any await, so the order of arrival is kept — and writes it to the inbox.
 One worker per chat takes its queue in order, holding the chat's lock while a turn runs,
-so a flood from one chat never delays another. When Rasa is unavailable the user is told
-once, the update stays unfinished and the worker retries with backoff until it answers.
+so a flood from one chat never delays another. When Rasa is unavailable (or did not keep
+the turn, bot/turns.py) or the database fails, the user is told once, the update stays
+unfinished and the worker retries with backoff until it answers.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from bot import i18n
 from bot.rasa_client import RasaUnavailable
 from bot.services import Services
 from bot.settings import Settings
+from bot.storage.db import StorageUnavailable
 from bot.telegram import sender
 from bot.telegram.inbox import Inbox, Recorded
 from bot.telegram.render import CallbackCodec
@@ -46,6 +48,11 @@ class Item:
     def update_ids(self) -> List[int]:
         """The ids of the updates of this item."""
         return [update.update_id for update in self.updates]
+
+    @property
+    def turn_key(self) -> str:
+        """The key of this item's Rasa turn: the same on every retry and replay."""
+        return f"tg:{self.chat_id}:{self.updates[0].update_id}"
 
 
 class Adapter:
@@ -172,11 +179,13 @@ class Adapter:
             self._albums.pop(item.album, None)
         records = await asyncio.gather(*item.records, return_exceptions=True)
         live: List[Update] = []
+        unrecorded: List[Update] = item.cache.setdefault("unrecorded", [])
         for update, record in zip(item.updates, records):
             if isinstance(record, BaseException):
-                logger.error("inbox write of update %s failed", update.update_id,
-                             exc_info=record)
+                logger.error("inbox write of update %s failed (%s); retried",
+                             update.update_id, record)
                 live.append(update)
+                unrecorded.append(update)
             elif record.done:
                 logger.info("update %s was answered already", update.update_id)
             else:
@@ -195,13 +204,15 @@ class Adapter:
         while True:
             self._in_turn.add(item.chat_id)
             try:
+                await self.inbox.record_pending(item.chat_id, item.cache.get("unrecorded"))
                 await process(self, item)
                 break
-            except RasaUnavailable as error:
+            except (RasaUnavailable, StorageUnavailable) as error:
                 self._in_turn.discard(item.chat_id)
-                logger.warning("Rasa unavailable (%s); update(s) %s kept", error,
-                               item.update_ids)
-                await self.inbox.add_attempt(item.update_ids)
+                logger.warning("%s (%s); update(s) %s kept", type(error).__name__,
+                               error, item.update_ids)
+                with contextlib.suppress(Exception):  # the database may be the fault
+                    await self.inbox.add_attempt(item.update_ids)
                 if item.chat_id not in self._told_down:
                     self._told_down.add(item.chat_id)
                     await self.send_text(item.chat_id, "rasa_down", item.updates[0])
@@ -212,7 +223,9 @@ class Adapter:
             finally:
                 self._in_turn.discard(item.chat_id)
         self._told_down.discard(item.chat_id)
-        await self.inbox.mark_done(item.update_ids)
+        # the replies are out: retried while the database fails, or a replay resends them
+        await self.inbox.mark_done(item.update_ids, retry=(self.retry_initial,
+                                                           self.retry_max))
 
     # -- sending -----------------------------------------------------------------
     async def send_text(

@@ -1,7 +1,8 @@
 """The Telegram application: `build_application` (factory) and `run_telegram` (`make run`).
 
-Long polling by default; with TELEGRAM_WEBHOOK_URL, PTB's webhook server, which answers
-403 to any call without the right `X-Telegram-Bot-Api-Secret-Token`.
+Long polling by default; with TELEGRAM_WEBHOOK_URL, Accord's webhook server
+(bot/telegram/webhook.py), which answers 403 to any call without the right
+`X-Telegram-Bot-Api-Secret-Token` (compared in constant time).
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 from bot import i18n
 from bot.services import Services, build_services
 from bot.settings import Settings
+from bot.telegram import webhook
 from bot.telegram.adapter import Adapter
 from bot.telegram.handlers import COMMANDS
 
 logger = logging.getLogger(__name__)
 
 ADAPTER_KEY = "accord_adapter"
+WEBHOOK_KEY = "accord_webhook"
 CONCURRENT_UPDATES = 64  # across chats; one chat's updates are ordered by the adapter
 
 
@@ -103,15 +106,27 @@ async def start(application: Application, *, listen: str = ALL_INTERFACES) -> in
     if settings.telegram_webhook_url:
         if not settings.telegram_webhook_secret:
             raise ValueError("TELEGRAM_WEBHOOK_SECRET is required with a webhook")
-        await application.updater.start_webhook(
-            listen=listen,
-            port=settings.webhook_port,
-            url_path=urlsplit(settings.telegram_webhook_url).path.lstrip("/"),
-            webhook_url=settings.telegram_webhook_url,
-            secret_token=settings.telegram_webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
+        # our own server: the secret is compared in constant time (bot/telegram/webhook.py)
+        server = webhook.WebhookServer(
+            webhook.create_webhook_app(
+                urlsplit(settings.telegram_webhook_url).path,
+                settings.telegram_webhook_secret,
+                application.bot,
+                application.update_queue,
+            ),
+            listen,
+            settings.webhook_port,
         )
-        logger.info("Telegram webhook served on port %s", settings.webhook_port)
+        await server.start()
+        application.bot_data[WEBHOOK_KEY] = server
+        await adapter.deliver(
+            lambda: application.bot.set_webhook(
+                url=settings.telegram_webhook_url,
+                secret_token=settings.telegram_webhook_secret,
+                allowed_updates=Update.ALL_TYPES,
+            ),
+            "setWebhook",
+        )
     else:
         await application.updater.start_polling(
             allowed_updates=Update.ALL_TYPES, drop_pending_updates=False
@@ -125,6 +140,9 @@ async def stop(application: Application) -> None:
     adapter: Adapter = application.bot_data[ADAPTER_KEY]
     if application.updater is not None and application.updater.running:
         await application.updater.stop()
+    server = application.bot_data.pop(WEBHOOK_KEY, None)
+    if server is not None:
+        await server.stop()
     await adapter.stop()
     if application.running:
         await application.stop()

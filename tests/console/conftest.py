@@ -1,10 +1,12 @@
 """Console fixtures: a migrated temp SQLite database per test, seeded turns and cases,
-staff users of each role, and signed-in aiohttp test clients."""
+staff users of each role, signed-in aiohttp test clients, and headless Chromium."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import shutil
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List
 
@@ -26,6 +28,9 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
        b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7"
        b"\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+NO_BROWSER = CHROMIUM is None or not Path(DRIVER).exists()
 
 
 def seed(sessionmaker: Any, evidence_dir: Path) -> Dict[str, Any]:
@@ -143,3 +148,21 @@ async def make_client(settings: Settings, refs: Dict[str, str]):
     yield factory
     for client in clients:
         await client.close()
+
+
+@pytest.fixture
+def driver():
+    """Headless Chromium (Debian's chromium + chromium-driver) under Selenium."""
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    os.environ["SE_OFFLINE"] = "true"  # Selenium Manager: never download anything
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                "--window-size=1400,1000", "--lang=en-US"):
+        options.add_argument(arg)
+    browser = webdriver.Chrome(service=Service(executable_path=DRIVER), options=options)
+    browser.set_page_load_timeout(30)
+    yield browser
+    browser.quit()

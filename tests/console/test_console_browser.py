@@ -3,41 +3,20 @@ filter, open a transcript, take a screenshot (reports/console.png)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.console.conftest import PASSWORD
+from tests.console.conftest import NO_BROWSER, PASSWORD
 from tests.console.server import ThreadServer
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None or not Path(DRIVER).exists(),
-                       reason="chromium/chromedriver not installed (run scripts/install-browser.sh)"),
+    pytest.mark.skipif(NO_BROWSER, reason="chromium/chromedriver not installed "
+                       "(run scripts/install-browser.sh)"),
 ]
-
-
-@pytest.fixture
-def driver():
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    os.environ["SE_OFFLINE"] = "true"  # Selenium Manager: never download anything
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1400,1000", "--lang=en-US"):
-        options.add_argument(arg)
-    browser = webdriver.Chrome(service=Service(executable_path=DRIVER), options=options)
-    browser.set_page_load_timeout(30)
-    yield browser
-    browser.quit()
 
 
 def test_sign_in_filter_open_transcript_screenshot(settings, refs, driver):

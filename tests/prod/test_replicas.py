@@ -162,7 +162,9 @@ def _talks(count: int, tag: str) -> List[Tuple[Talk, List[str]]]:
 
 
 def _client(stack: ProdStack) -> httpx.AsyncClient:
+    # the REST channel refuses messages without the token (bot/rasa_channel.py)
     return httpx.AsyncClient(base_url=stack.settings.rasa_url,
+                             headers={"Authorization": f"Bearer {stack.settings.rasa_token}"},
                              timeout=httpx.Timeout(60.0, connect=5.0))
 
 
