@@ -98,11 +98,14 @@ class Conversations:
             except StorageUnavailable:
                 logger.warning("transcript turn %s kept for the retry", turn_id)
             raise
-        try:
-            latest: Optional[LatestTurn] = await self._rasa.latest_turn(conversation_id)
-        except RasaUnavailable:
-            logger.warning("tracker of %s unavailable after the turn", conversation_id)
-            latest = None
+        # the turn's own answer says what it understood (bot/rasa_channel.py); a turn
+        # rebuilt from the tracker store (a retry) asks the tracker
+        latest: Optional[LatestTurn] = getattr(replies, "turn", None)
+        if latest is None:
+            try:
+                latest = await self._rasa.latest_turn(conversation_id)
+            except RasaUnavailable:
+                logger.warning("tracker of %s unavailable after the turn", conversation_id)
         result = TurnResult(
             language=latest.language if latest else None,
             intent=latest.intent if latest else None,

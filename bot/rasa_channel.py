@@ -8,16 +8,31 @@ message that does not carry the Rasa token, as `Authorization: Bearer <token>` o
 `?token=`, compared in constant time. The token is the credentials' `token`, else
 RASA_TOKEN, else the one generated under var/ (bot/settings.py) — the same one the
 adapter (bot/rasa_client.py) sends.
+
+`POST /webhooks/rest/turn` (same body, same token) answers with the replies *and* what
+the turn understood — `{"messages": [...], "intent": ..., "confidence": ...,
+"language": ..., "case_ref": ...}` — read from the tracker the turn has just saved, so
+the adapter does not fetch the whole tracker again over the HTTP API after every
+message (that second request cost as much as the turn itself). A turn that raises
+answers 500 instead of the REST channel's 200 with whatever was collected: the
+adapter keeps the message and retries it.
 """
 
 from __future__ import annotations
 
 import hmac
-from typing import Any, Dict, Optional, Text
+import logging
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
+from rasa.shared.core.trackers import DialogueStateTracker
+from sanic import Blueprint, response
 from sanic.exceptions import Unauthorized
 from sanic.request import Request
+from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
 
 
 def _configured_token() -> str:
@@ -62,3 +77,54 @@ class TokenRestInput(RestInput):
         if not self.authorised(req):
             raise Unauthorized("the Rasa token is required")
         return await super()._extract_sender(req)
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        """The REST channel's routes, plus `POST /turn`."""
+        blueprint = super().blueprint(on_new_message)
+
+        @blueprint.route("/turn", methods=["POST"])
+        async def turn(request: Request) -> HTTPResponse:
+            """One user message: the replies and what the turn understood."""
+            sender_id = await self._extract_sender(request)
+            agent = request.app.ctx.agent
+            if agent is None or not agent.is_ready():
+                return response.json({"error": "no model loaded"}, status=503)
+            collector = CollectingOutputChannel()
+            message = UserMessage(
+                self._extract_message(request), collector, sender_id,
+                input_channel=self.name(), metadata=self.get_metadata(request),
+            )
+            try:
+                async with agent.lock_store.lock(sender_id):
+                    tracker = await run_turn(agent.processor, message)
+            except Exception:  # the turn failed as a whole: the caller retries it
+                logger.exception("turn of one conversation failed")
+                return response.json({"error": "the turn failed"}, status=500)
+            return response.json(turn_answer(collector.messages, tracker))
+
+        return blueprint
+
+
+async def run_turn(processor: Any, message: UserMessage) -> DialogueStateTracker:
+    """`MessageProcessor.handle_message` of Rasa 3.6, returning the saved tracker."""
+    tracker = await processor.log_message(message, should_save_tracker=False)
+    tracker = await processor.run_action_extract_slots(message.output_channel, tracker)
+    await processor._run_prediction_loop(message.output_channel, tracker)
+    await processor.run_anonymization_pipeline(tracker)
+    await processor.save_tracker(tracker)
+    return tracker
+
+
+def turn_answer(messages: List[Dict[str, Any]], tracker: DialogueStateTracker
+                ) -> Dict[str, Any]:
+    """The `/turn` answer: replies, intent and confidence, language and case slots."""
+    intent = tracker.latest_message.intent if tracker.latest_message else {}
+    return {
+        "messages": messages,
+        "intent": intent.get("name"),
+        "confidence": intent.get("confidence"),
+        "language": tracker.get_slot("language"),
+        "case_ref": tracker.get_slot("case_ref"),
+    }

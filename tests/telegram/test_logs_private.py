@@ -35,13 +35,13 @@ async def broken_rasa() -> AsyncIterator[str]:
         return web.Response(status=500, text="boom")
 
     async def answer(_request: web.Request) -> web.Response:
-        return web.json_response([{"recipient_id": "x", "text": "Bonjour !"}])
+        return web.json_response({"messages": [{"recipient_id": "x", "text": "Bonjour !"}]})
 
     async def healthy(_request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
 
     app = web.Application()
-    app.router.add_post("/webhooks/rest/webhook", answer)
+    app.router.add_post("/webhooks/rest/turn", answer)
     app.router.add_get("/health", healthy)  # it stands for the action server too
     app.router.add_route("*", "/{tail:.*}", fail)
     runner = web.AppRunner(app, access_log=None)  # its own log is not ours

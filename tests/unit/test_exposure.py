@@ -95,12 +95,42 @@ async def rest_server(monkeypatch: pytest.MonkeyPatch):
     app = Sanic(f"rest_{free_port()}", configure_logging=False)
     received: List[Any] = []
 
-    class Agent:
-        async def handle_message(self, message: Any) -> None:
-            received.append((message.sender_id, message.text))
-            await message.output_channel.send_text_message(message.sender_id, "ok")
-
     from rasa.core.channels.channel import register
+    from rasa.core.lock_store import InMemoryLockStore
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    async def reply(message: Any) -> None:
+        received.append((message.sender_id, message.text))
+        await message.output_channel.send_text_message(message.sender_id, "ok")
+
+    class Processor:
+        """The steps of MessageProcessor.handle_message that /turn runs."""
+
+        async def log_message(self, message: Any, should_save_tracker: bool) -> Any:
+            await reply(message)
+            return DialogueStateTracker(message.sender_id, slots=[])
+
+        async def run_action_extract_slots(self, _channel: Any, tracker: Any) -> Any:
+            return tracker
+
+        async def _run_prediction_loop(self, _channel: Any, _tracker: Any) -> None:
+            return None
+
+        async def run_anonymization_pipeline(self, _tracker: Any) -> None:
+            return None
+
+        async def save_tracker(self, _tracker: Any) -> None:
+            return None
+
+    class Agent:
+        processor = Processor()
+        lock_store = InMemoryLockStore()
+
+        def is_ready(self) -> bool:
+            return True
+
+        async def handle_message(self, message: Any) -> None:
+            await reply(message)
 
     app.ctx.agent = Agent()
     register([rasa_channel.TokenRestInput(TOKEN)], app, "/webhooks/")
@@ -113,6 +143,7 @@ async def rest_server(monkeypatch: pytest.MonkeyPatch):
     await server.wait_closed()
 
 
+@pytest.mark.parametrize("route", ["webhook", "turn"])
 @pytest.mark.parametrize("headers, params, status", [
     ({}, {}, 401),
     ({"Authorization": "Bearer nope"}, {}, 401),
@@ -123,14 +154,14 @@ async def rest_server(monkeypatch: pytest.MonkeyPatch):
     ({}, {"token": TOKEN}, 200),
 ])
 async def test_rest_channel_needs_the_token(rest_server, monkeypatch, headers, params,
-                                            status) -> None:
+                                            status, route) -> None:
     url, received = rest_server
     calls = []
     real = hmac.compare_digest
     monkeypatch.setattr(rasa_channel.hmac, "compare_digest",
                         lambda a, b: calls.append(1) or real(a, b))
     async with httpx.AsyncClient(timeout=10) as client:
-        response = await client.post(f"{url}/webhooks/rest/webhook", headers=headers,
+        response = await client.post(f"{url}/webhooks/rest/{route}", headers=headers,
                                      params=params, json={"sender": "victim", "message": "hi"})
     assert response.status_code == status
     assert received == ([("victim", "hi")] if status == 200 else [])
