@@ -21,6 +21,8 @@ import httpx
 from bot.settings import ROOT, Settings
 
 logger = logging.getLogger(__name__)
+# one message per script the tokenizer treats differently (not shown to anyone)
+WARM_UP_TEXTS = ("bonjour", "你好", "здравствуйте")
 MODEL = ROOT / "models" / "accord.tar.gz"
 
 
@@ -37,6 +39,10 @@ class Stack:
         env = dict(os.environ)
         env.setdefault("RASA_TELEMETRY_ENABLED", "false")
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        # one BLAS/OpenMP thread per server: on a few cores shared by several servers,
+        # threaded matrix products spin against each other (README, "Benchmarks")
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env.setdefault(name, "1")
         env["PYTHONPATH"] = str(ROOT)
         env["SANIC_HOST"] = "127.0.0.1"  # the action server is never reachable outside
         env["DATABASE_URL"] = self.settings.database_url
@@ -108,6 +114,21 @@ class Stack:
             if pending and time.monotonic() > deadline:
                 raise TimeoutError(f"not ready: {', '.join(pending)}")
             time.sleep(0.5)
+        self.warm_up()
+
+    def warm_up(self) -> None:
+        """Parses one message per language on every Rasa server: the tokenizers and
+        encoders load on first use, which otherwise costs the first French, Chinese
+        and Russian users about a second each."""
+        for name, (url, params) in self.health_checks().items():
+            if not name.startswith("rasa") or not url.endswith("/status"):
+                continue
+            for text in WARM_UP_TEXTS:
+                try:
+                    httpx.post(url[: -len("/status")] + "/model/parse", params=params,
+                               json={"text": text}, timeout=30.0)
+                except httpx.HTTPError as error:
+                    logger.warning("warm-up of %s failed: %s", name, type(error).__name__)
 
     def health_checks(self) -> Dict[str, Tuple[str, Dict[str, str]]]:
         """Per process name: the URL (and query) that answers 200 once it is ready."""
