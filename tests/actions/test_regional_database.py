@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -29,7 +28,7 @@ from bot.storage.models import Case, Turn
 from bot.storage.transcripts import record_turn
 from tests.actions.conftest import make_tracker
 from tests.actions.test_complaint_submit import slots_of, submit
-from tests.storage.conftest import PG_ADMIN
+from tests.pgdb import scratch_database
 
 NO_FILES = {"evidence": "none", "evidence_files": None}  # stored names are unique
 
@@ -42,22 +41,10 @@ def ru_url(request, tmp_path: Path) -> Iterator[str]:
         migrate(url)
         yield url
         return
-    psycopg2 = pytest.importorskip("psycopg2")
-    try:
-        admin = psycopg2.connect(**PG_ADMIN)
-    except psycopg2.OperationalError as error:
-        pytest.skip(f"PostgreSQL not reachable at 127.0.0.1:5432 as postgres: {error}")
-    admin.autocommit = True
-    name = f"accord_ru_{uuid.uuid4().hex[:10]}"
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    url = f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
-    migrate(url)
-    yield url
-    store._sessions_for.cache_clear()
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
+    with scratch_database("accord_ru") as (url, _):
+        migrate(url)
+        yield url
+        store._sessions_for.cache_clear()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ pinged before use (`pool_pre_ping`, bot/storage/db.py). Runs against the local s
 
 from __future__ import annotations
 
-import uuid
 from typing import Any, Iterator, Tuple
 
 import pytest
@@ -15,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.storage.db import make_engine, make_sessionmaker, migrate
 from bot.telegram.inbox import Inbox
-from tests.storage.conftest import PG_ADMIN
+from tests.pgdb import scratch_database
 
 pytestmark = pytest.mark.postgres
 
@@ -23,21 +22,9 @@ pytestmark = pytest.mark.postgres
 @pytest.fixture
 def pg() -> Iterator[Tuple[str, Any]]:
     """A fresh migrated database and an admin connection (autocommit)."""
-    psycopg2 = pytest.importorskip("psycopg2")
-    try:
-        admin = psycopg2.connect(**PG_ADMIN)
-    except psycopg2.OperationalError as error:
-        pytest.skip(f"PostgreSQL not reachable at 127.0.0.1:5432 as postgres: {error}")
-    admin.autocommit = True
-    name = f"accord_kill_{uuid.uuid4().hex[:10]}"
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    url = f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
-    migrate(url)
-    yield url, admin
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
+    with scratch_database("accord_kill") as (url, admin):
+        migrate(url)
+        yield url, admin
 
 
 def backend_pid(engine: Engine) -> int:
