@@ -104,7 +104,16 @@ class Console:
         self.timings[label] = {"response_ms": round(server, 1), "load_ms": round(load, 1)}
 
     def until(self, predicate: Any) -> Any:
-        return self.wait.until(lambda _driver: predicate())
+        """Waits for `predicate`; an element replaced by a page load counts as not yet."""
+        from selenium.common.exceptions import StaleElementReferenceException
+
+        def check(_driver: Any) -> Any:
+            try:
+                return predicate()
+            except StaleElementReferenceException:
+                return False
+
+        return self.wait.until(check)
 
     def sign_in(self, name: str) -> None:
         from selenium.webdriver.support import expected_conditions as EC
