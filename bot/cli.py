@@ -80,15 +80,18 @@ def _write(row: Dict[str, Any], redacted: bool, fields: Tuple[str, ...]) -> None
 def _export_transcripts(
     settings: Settings, since: Optional[dt.datetime], redacted: bool = False
 ) -> None:
-    from bot.storage.db import make_engine, make_sessionmaker, migrate
-    from bot.storage.transcripts import iter_turns, turn_as_dict
+    """Every turn of every database (DATABASE_URL and the regional ones), by time."""
+    from bot.storage.db import make_engine, make_sessionmaker
+    from bot.storage.transcripts import iter_all_turns, turn_as_dict
 
-    migrate(settings.database_url)
-    engine = make_engine(settings.database_url)
-    with make_sessionmaker(engine)() as session:
-        for turn in iter_turns(session=session, since=since):
+    _migrate_all(settings)
+    engines = [make_engine(url) for url in settings.all_database_urls()]
+    try:
+        for turn in iter_all_turns([make_sessionmaker(e) for e in engines], since=since):
             _write(turn_as_dict(turn), redacted, ("text",))
-    engine.dispose()
+    finally:
+        for engine in engines:
+            engine.dispose()
 
 
 def _export_cases(settings: Settings, redacted: bool = False) -> None:
@@ -153,7 +156,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         asyncio.run(_terminal(settings, args.sender))
         return 0
     if args.command == "db":
-        _migrate_all(settings)
+        from bot.storage.db import migrate_all
+
+        migrate_all(settings)
         return 0
     if args.command == "console":
         from bot.console.app import serve

@@ -22,7 +22,9 @@ from bot.erasure import erase_user
 from bot.rasa_client import BotReply, LatestTurn, RasaClient, RasaUnavailable
 from bot.storage import transcripts
 from bot.storage.db import StorageUnavailable
+from bot.storage.homes import Homes
 from bot.storage.models import Turn
+from bot.storage.regions import SlotView, region_of
 from bot.turns import TurnGuard, new_key
 
 logger = logging.getLogger(__name__)
@@ -59,16 +61,21 @@ class Conversations:
         regional_sessions: Sequence[sessionmaker] = (),
         tracker_engine: Optional[Engine] = None,
         actions_health_url: Optional[str] = None,
+        homes: Optional[Homes] = None,
+        tracker_engines: Sequence[Engine] = (),
     ) -> None:
         self._rasa = rasa
         self._sessions = sessions
+        # where each conversation's turns are (its jurisdiction's database, if it has one)
+        self._homes = homes or Homes(sessions)
         self._channel = channel
         self._erase_tracker = erase_tracker
         self._evidence_dir = evidence_dir
         self._on_handoff = on_handoff
         self._regional_sessions = tuple(regional_sessions)
         # checks that Rasa keeps each turn, sends each message once (bot/turns.py)
-        self._guard = TurnGuard(rasa, tracker_engine, actions_health_url)
+        self._guard = TurnGuard(rasa, tracker_engine, actions_health_url,
+                                tracker_engines=tracker_engines)
 
     async def handle(
         self,
@@ -94,7 +101,7 @@ class Conversations:
         except RasaUnavailable:
             # the channel keeps the message and retries: record it once, when answered
             try:
-                await self._db(self._forget_in, turn_id)
+                await self._db(self._forget_in, conversation_id, turn_id)
             except StorageUnavailable:
                 logger.warning("transcript turn %s kept for the retry", turn_id)
             raise
@@ -120,6 +127,8 @@ class Conversations:
             result.replies.append(reply)
         # if this fails, the retry finds the turn in Rasa's store and does not redo it
         await self._db(self._record_out, conversation_id, turn_id, latest, result)
+        if self._homes.regional and latest is not None:
+            await self._settle(conversation_id, region_of(SlotView(latest.slots)))
         if result.erased:
             await asyncio.to_thread(self.erase, conversation_id)
         if result.handoff and self._on_handoff is not None:
@@ -127,9 +136,13 @@ class Conversations:
         return result
 
     def erase(self, conversation_id: str) -> None:
-        """Erases the user's transcripts, cases, files and Rasa tracker events (cases in
-        the regional databases too)."""
-        for sessions in (self._sessions, *self._regional_sessions):
+        """Erases the user's transcripts, cases, reminders, files and Rasa tracker
+        events, in every database (DATABASE_URL and the regional ones)."""
+        databases: List[sessionmaker] = []
+        for sessions in (*self._homes.all, *self._regional_sessions):
+            if not any(sessions is known for known in databases):
+                databases.append(sessions)
+        for sessions in databases:
             erase_user(
                 sessions=sessions,
                 conversation_id=conversation_id,
@@ -137,6 +150,15 @@ class Conversations:
             )
         self._erase_tracker(conversation_id)
         logger.info("erased the data of one conversation")
+
+    async def _settle(self, conversation_id: str, region: Optional[str]) -> None:
+        """The turn said the language / jurisdiction: the conversation's rows go to its
+        database (bot/storage/homes.py). A failed move is retried by the next turn."""
+        try:
+            await asyncio.to_thread(self._homes.settle, conversation_id, region)
+        except SQLAlchemyError as error:
+            logger.warning("rows of one conversation not moved to its database yet "
+                           "(%s); the next turn moves them", type(error).__name__)
 
     async def _db(self, function: Callable[..., Any], *args: Any) -> Any:
         """Runs a blocking database call in a thread; a database error (unreachable,
@@ -153,7 +175,7 @@ class Conversations:
         pressed: Optional[Dict[str, str]],
         attachments: int,
     ) -> int:
-        with self._sessions.begin() as session:
+        with self._homes.of(conversation_id).begin() as session:
             last = session.execute(
                 select(Turn).where(Turn.conversation_id == conversation_id)
                 .order_by(Turn.id.desc()).limit(1)
@@ -172,8 +194,8 @@ class Conversations:
             )
             return turn.id
 
-    def _forget_in(self, turn_id: int) -> None:
-        with self._sessions.begin() as session:
+    def _forget_in(self, conversation_id: str, turn_id: int) -> None:
+        with self._homes.of(conversation_id).begin() as session:
             turn = session.get(Turn, turn_id)
             if turn is not None:
                 session.delete(turn)
@@ -186,7 +208,7 @@ class Conversations:
         result: TurnResult,
     ) -> None:
         case_ref = (latest.slots.get("case_ref") if latest else None) or None
-        with self._sessions.begin() as session:
+        with self._homes.of(conversation_id).begin() as session:
             if latest is not None:
                 transcripts.complete_turn(
                     session=session,

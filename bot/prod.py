@@ -20,7 +20,7 @@ from typing import Dict, List, Mapping, Optional, Tuple
 from urllib.parse import quote
 
 from bot.settings import ROOT, Settings
-from bot.supervisor import Stack
+from bot.supervisor import RASA_COMMAND, Stack
 
 logger = logging.getLogger(__name__)
 PROD_ENDPOINTS = ROOT / "endpoints.prod.yml"
@@ -128,16 +128,16 @@ class ProdStack(Stack):
 
     def commands(self) -> Dict[str, List[str]]:
         """The command line of each process."""
-        rasa = str(Path(sys.executable).with_name("rasa"))
+        rasa = RASA_COMMAND
         commands: Dict[str, List[str]] = {}
         if self.with_console:
             commands["console"] = [sys.executable, "-m", "bot", "console"]
         for i, port in enumerate(self.prod.action_ports, 1):
-            commands[f"actions-{i}"] = [rasa, "run", "actions", "--actions", "actions",
+            commands[f"actions-{i}"] = [*rasa, "run", "actions", "--actions", "actions",
                                         "--port", str(port)]
         for i, port in enumerate(self.prod.rasa_ports, 1):
             commands[f"rasa-{i}"] = [
-                rasa, "run", "--enable-api", "--auth-token", self.settings.rasa_token,
+                *rasa, "run", "--enable-api", "--auth-token", self.settings.rasa_token,
                 "--interface", "127.0.0.1", "--port", str(port),
                 "--model", str(self.model), "--endpoints", str(self.endpoints),
                 "--credentials", str(ROOT / "credentials.yml"),
@@ -198,12 +198,11 @@ def ensure_database(config: ProdConfig, db: str) -> None:
 def prepare_databases(settings: Settings, config: ProdConfig) -> None:
     """Creates the databases if missing, applies Alembic migrations to Accord's tables,
     creates Rasa's tracker tables once (replicas starting together would race)."""
-    from bot.storage.db import migrate
+    from bot.storage.db import migrate_all
 
     for db in {config.postgres_db, config.rasa_tracker_db}:
         ensure_database(config, db)
-    for url in settings.all_database_urls():
-        migrate(url)
+    migrate_all(settings)  # the regional databases get Rasa's events table too
     from rasa.core.tracker_store import SQLTrackerStore
 
     store = SQLTrackerStore(

@@ -11,10 +11,10 @@ adapter (bot/rasa_client.py) sends.
 
 `POST /webhooks/rest/turn` (same body, same token) answers with the replies *and* what
 the turn understood — `{"messages": [...], "intent": ..., "confidence": ...,
-"language": ..., "case_ref": ...}` — read from the tracker the turn has just saved, so
-the adapter does not fetch the whole tracker again over the HTTP API after every
-message (that second request cost as much as the turn itself). A turn that raises
-answers 500 instead of the REST channel's 200 with whatever was collected: the
+"language": ..., "case_ref": ..., "jurisdiction": ...}` — read from the tracker the turn
+has just saved, so the adapter does not fetch the whole tracker again over the HTTP API
+after every message (that second request cost as much as the turn itself). A turn that
+raises answers 500 instead of the REST channel's 200 with whatever was collected: the
 adapter keeps the message and retries it.
 """
 
@@ -124,7 +124,8 @@ async def run_turn(processor: Any, message: UserMessage) -> DialogueStateTracker
 
 def turn_answer(messages: List[Dict[str, Any]], tracker: DialogueStateTracker
                 ) -> Dict[str, Any]:
-    """The `/turn` answer: replies, intent and confidence, language and case slots."""
+    """The `/turn` answer: replies, intent and confidence, the language, case and
+    jurisdiction slots (where the adapter keeps the conversation's rows)."""
     intent = tracker.latest_message.intent if tracker.latest_message else {}
     return {
         "messages": messages,
@@ -132,4 +133,5 @@ def turn_answer(messages: List[Dict[str, Any]], tracker: DialogueStateTracker
         "confidence": intent.get("confidence"),
         "language": tracker.get_slot("language"),
         "case_ref": tracker.get_slot("case_ref"),
+        "jurisdiction": tracker.get_slot("jurisdiction"),
     }

@@ -105,7 +105,7 @@ class RasaClient:
         if not isinstance(items, list):
             raise RasaUnavailable(f"unexpected answer: {answer!r}"[:200])
         replies = Replies(BotReply.from_rasa(item) for item in items if isinstance(item, dict))
-        slots = {"language": answer.get("language"), "case_ref": answer.get("case_ref")}
+        slots = {key: answer.get(key) for key in ("language", "case_ref", "jurisdiction")}
         replies.turn = LatestTurn(
             intent=answer.get("intent"), confidence=answer.get("confidence"),
             language=slots["language"], slots=slots,

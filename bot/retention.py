@@ -34,6 +34,7 @@ from typing import Callable, Iterable, List, Optional, Sequence, Set
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.erasure import Folders, folders
 from bot.storage.models import (
     Attachment, AuditLog, Case, CaseEvent, CaseNote, InboxUpdate, Reminder, StaffReply,
     Turn,
@@ -156,7 +157,7 @@ def run_retention(
     databases: Sequence[sessionmaker],
     days: int,
     now: dt.datetime,
-    evidence_dir: Optional[Path] = None,
+    evidence_dir: Folders = None,
     expire_tracker: Optional[ExpireTracker] = None,
     documents_dir: Optional[Path] = None,
 ) -> RetentionReport:
@@ -190,8 +191,10 @@ def run_retention(
             )
             report.inbox_deleted = int(result.rowcount or 0)
     for name in files:
-        if evidence_dir is not None and "/" not in name and not name.startswith("."):
-            path = Path(evidence_dir, name)
+        if "/" in name or name.startswith("."):
+            continue
+        for folder in folders(evidence_dir):  # EVIDENCE_DIR and the regional ones
+            path = Path(folder, name)
             if path.is_file():
                 path.unlink()
                 reports[0].evidence_files += 1

@@ -9,7 +9,7 @@ import logging
 import threading
 from typing import Callable, Optional
 
-from bot.erasure import expire_tracker_events
+from bot.erasure import expire_tracker_events, has_events
 from bot.retention import Clock, RetentionReport, run_retention, utcnow
 from bot.settings import Settings
 from bot.storage.db import make_engine, make_sessionmaker
@@ -19,18 +19,21 @@ Job = Callable[[Settings, dt.datetime], RetentionReport]
 
 
 def run_once(settings: Settings, now: Optional[dt.datetime] = None) -> RetentionReport:
-    """One run over DATABASE_URL and every regional database, and the tracker store."""
+    """One run over DATABASE_URL and every regional database, and Rasa's events in the
+    tracker store and in the regional databases (bot/regional_tracker_store.py)."""
     engines = [make_engine(url) for url in settings.all_database_urls()]
     tracker = make_engine(settings.rasa_tracker_store_url)
+    trackers = [tracker, *engines[1:]]
     try:
         return run_retention(
             databases=[make_sessionmaker(engine) for engine in engines],
             days=settings.retention_days,
             now=now or utcnow(),
-            evidence_dir=settings.evidence_dir,
+            evidence_dir=settings.all_evidence_dirs(),
             documents_dir=settings.var_dir / "documents",
-            expire_tracker=lambda cutoff, keep: expire_tracker_events(
-                tracker, cutoff, keep
+            expire_tracker=lambda cutoff, keep: sum(
+                expire_tracker_events(engine, cutoff, keep)
+                for engine in trackers if has_events(engine)
             ),
         )
     finally:

@@ -11,11 +11,20 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Mapping, Optional
+from typing import Dict, Iterable, List, Mapping, Optional
 
 ROOT = Path(__file__).resolve().parents[1]
 # jurisdictions that can have their own database (ACCORD_DATABASE_URL_<code>)
 JURISDICTIONS = ("FR", "CN", "RU")
+
+
+def regional_database_urls(env: Mapping[str, str]) -> Dict[str, str]:
+    """Jurisdiction code -> `ACCORD_DATABASE_URL_<code>`, for the codes that have one."""
+    return {
+        code: env[f"ACCORD_DATABASE_URL_{code}"]
+        for code in JURISDICTIONS
+        if env.get(f"ACCORD_DATABASE_URL_{code}")
+    }
 
 
 def _int(value: Optional[str], default: int) -> int:
@@ -46,8 +55,12 @@ class Settings:
     # this many days after closing / the last message (0: kept for ever)
     retention_days: int = 365
     retention_interval_hours: float = 6.0
-    # jurisdiction code -> database URL of its cases (unset: DATABASE_URL)
+    # jurisdiction code -> database URL of its users' personal data: cases, transcript
+    # turns, inbox rows, reminders and Rasa's tracker events (unset: DATABASE_URL and
+    # RASA_TRACKER_STORE_URL; docs/privacy.md, "Data location per jurisdiction")
     regional_database_urls: Mapping[str, str] = field(default_factory=dict)
+    # jurisdiction code -> folder of its users' evidence files (unset: evidence_dir)
+    regional_evidence_dirs: Mapping[str, Path] = field(default_factory=dict)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -86,18 +99,36 @@ class Settings:
             retention_interval_hours=float(
                 env.get("ACCORD_RETENTION_INTERVAL_HOURS") or 6.0
             ),
-            regional_database_urls={
-                code: env[f"ACCORD_DATABASE_URL_{code}"]
+            regional_database_urls=regional_database_urls(env),
+            regional_evidence_dirs={
+                code: Path(env[f"EVIDENCE_DIR_{code}"])
                 for code in JURISDICTIONS
-                if env.get(f"ACCORD_DATABASE_URL_{code}")
+                if env.get(f"EVIDENCE_DIR_{code}")
             },
         )
 
     def database_url_for(self, jurisdiction: Optional[str]) -> str:
-        """Where the cases of this jurisdiction are stored."""
+        """Where the personal data of this jurisdiction is stored."""
         return self.regional_database_urls.get(str(jurisdiction or "").upper()) or (
             self.database_url
         )
+
+    def evidence_dir_for(self, jurisdictions: Iterable[str] = ()) -> Path:
+        """The evidence folder of the first of these jurisdictions that has one
+        (`EVIDENCE_DIR_<code>`), else EVIDENCE_DIR."""
+        for code in jurisdictions:
+            folder = self.regional_evidence_dirs.get(str(code).upper())
+            if folder is not None:
+                return folder
+        return self.evidence_dir
+
+    def all_evidence_dirs(self) -> List[Path]:
+        """EVIDENCE_DIR first, then each distinct regional evidence folder."""
+        folders = [self.evidence_dir]
+        for folder in self.regional_evidence_dirs.values():
+            if folder not in folders:
+                folders.append(folder)
+        return folders
 
     def all_database_urls(self) -> List[str]:
         """DATABASE_URL first, then each distinct regional database."""

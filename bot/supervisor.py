@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 # one message per script the tokenizer treats differently (not shown to anyone)
 WARM_UP_TEXTS = ("bonjour", "你好", "здравствуйте")
 MODEL = ROOT / "models" / "accord.tar.gz"
+# `rasa …` without Rasa's crash reports to its Sentry project (bot/rasa_entry.py)
+RASA_COMMAND = (sys.executable, "-m", "bot.rasa_entry")
 
 
 @dataclass
@@ -59,7 +61,7 @@ class Stack:
 
     def commands(self) -> Dict[str, List[str]]:
         """The command line of each process."""
-        rasa = str(Path(sys.executable).with_name("rasa"))
+        rasa = RASA_COMMAND
         console = (
             {"console": [sys.executable, "-m", "bot", "console"]}
             if self.with_console
@@ -68,11 +70,11 @@ class Stack:
         return {
             **console,
             "actions": [
-                rasa, "run", "actions", "--actions", "actions",
+                *rasa, "run", "actions", "--actions", "actions",
                 "--port", str(self.settings.action_server_port),
             ],
             "rasa": [
-                rasa, "run", "--enable-api", "--auth-token", self.settings.rasa_token,
+                *rasa, "run", "--enable-api", "--auth-token", self.settings.rasa_token,
                 "--interface", "127.0.0.1", "--port", str(self.settings.rasa_port),
                 "--model", str(self.model), "--endpoints", str(self.endpoints),
                 "--credentials", str(ROOT / "credentials.yml"),
@@ -174,10 +176,9 @@ def _die_with_parent() -> None:
 def run(settings: Settings, sender: Optional[str] = None) -> int:
     """The whole stack in the foreground."""
     from bot.retention_job import start_retention
-    from bot.storage.db import migrate
+    from bot.storage.db import migrate_all
 
-    for url in settings.all_database_urls():
-        migrate(url)
+    migrate_all(settings)
     stack = Stack(settings, with_console=importlib.util.find_spec("bot.console") is not None)
     stack.start()
     retention = start_retention(settings)

@@ -26,7 +26,7 @@ import re
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 from sqlalchemy import text as sql
 from sqlalchemy.engine import Engine
@@ -120,9 +120,13 @@ class TurnGuard:
         tracker_engine: Optional[Engine],
         actions_health_url: Optional[str] = None,
         settle_seconds: float = 30.0,
+        tracker_engines: Sequence[Engine] = (),
     ) -> None:
         self._rasa = rasa
         self._engine = tracker_engine
+        # every database Rasa's tracker store writes to: the default one first, then the
+        # regional ones (bot/regional_tracker_store.py)
+        self._engines = [e for e in (tracker_engine, *tracker_engines) if e is not None]
         self._actions_url = actions_health_url
         self._settle = settle_seconds
         self._timed_out: Dict[str, float] = {}
@@ -170,7 +174,11 @@ class TurnGuard:
 
     async def _lookup(self, sender: str, key: str) -> Optional[KeptTurn]:
         try:
-            return await asyncio.to_thread(find_turn, self._engine, sender, key)
+            for engine in self._engines:
+                kept = await asyncio.to_thread(find_turn, engine, sender, key)
+                if kept is not None:
+                    return kept
+            return None
         except SQLAlchemyError as error:
             raise RasaUnavailable(f"tracker store unreadable: {error}") from error
 

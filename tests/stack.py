@@ -42,7 +42,7 @@ def write_endpoints(settings: Settings, workdir: Path) -> Path:
         "action_endpoint:\n"
         f'  url: "http://127.0.0.1:{settings.action_server_port}/webhook"\n'
         "tracker_store:\n"
-        "  type: SQL\n"
+        "  type: bot.regional_tracker_store.RegionalTrackerStore\n"
         '  dialect: "sqlite"\n'
         f'  db: "{tracker_db}"\n'
     )

@@ -3,7 +3,8 @@
 Cases live in the database of their jurisdiction (`ACCORD_DATABASE_URL_<code>`, else
 DATABASE_URL, see bot/settings.py): `sessions(jurisdiction)` is where a case is
 written; the readers below look in every database, so a client finds its cases
-wherever they are stored. Reminders stay in DATABASE_URL (`sessions()`)."""
+wherever they are stored. Reminders go to the database of the user's region
+(`sessions(region_of(tracker))`, bot/storage/regions.py)."""
 
 from __future__ import annotations
 

@@ -20,6 +20,7 @@ from actions.common import language_of, latest_entity_value, latest_user_metadat
 from actions.complaints import store
 from actions.guidance.flow import REMINDER_STEP, current_step
 from bot.storage import reminders
+from bot.storage.regions import region_of
 
 Events = List[Dict[Text, Any]]
 logger = logging.getLogger(__name__)
@@ -64,7 +65,8 @@ class ActionSetReminder(Action):
             return []
         now = now or dt.datetime.now(dt.timezone.utc)
         try:
-            with store.sessions().begin() as session:
+            # in the database of the user's jurisdiction (docs/privacy.md)
+            with store.sessions(region_of(tracker)).begin() as session:
                 reminders.add_reminder(
                     session,
                     conversation_id=tracker.sender_id,

@@ -193,9 +193,10 @@ async def delete_case(request: web.Request) -> web.StreamResponse:
         session.delete(case)
         session.commit()
     for name in names:
-        path = settings.evidence_dir / name
-        if path.is_file():
-            path.unlink()
+        for folder in settings.all_evidence_dirs():  # EVIDENCE_DIR, regional ones
+            path = folder / name
+            if path.is_file():
+                path.unlink()
     audit(request, "delete", "case", ref, json.dumps({"evidence_files": len(names)}))
     raise web.HTTPFound("/cases")
 
@@ -210,9 +211,15 @@ async def evidence(request: web.Request) -> web.StreamResponse:
         ref = row.case.ref if row is not None else None
     if row is None or "/" in name or "\\" in name or name.startswith("."):
         raise web.HTTPNotFound()
-    base = request.app["settings"].evidence_dir.resolve()
-    path = (base / row.stored_name).resolve()
-    if path.parent != base or not path.is_file():
+    path = None
+    # in EVIDENCE_DIR or a jurisdiction's folder (EVIDENCE_DIR_<code>), never elsewhere
+    for folder in request.app["settings"].all_evidence_dirs():
+        base = folder.resolve()
+        candidate = (base / row.stored_name).resolve()
+        if candidate.parent == base and candidate.is_file():
+            path = candidate
+            break
+    if path is None:
         raise web.HTTPNotFound()
     audit(request, "view_evidence", "case", ref, name)
     content_type = row.content_type if row.content_type.startswith("image/") else \

@@ -57,3 +57,18 @@ def migrate(url: str) -> None:
     config.set_main_option("script_location", str(ROOT / "bot" / "migrations"))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     command.upgrade(config, "head")
+
+
+def migrate_all(settings: Any) -> None:
+    """`db upgrade`: migrates DATABASE_URL and every regional database
+    (`ACCORD_DATABASE_URL_<code>`); these also get Rasa's `events` table, where the
+    tracker events of their users live (bot/regional_tracker_store.py), so that the
+    adapter, erasure and retention can read it before Rasa first writes there."""
+    urls = settings.all_database_urls()
+    for url in urls:
+        migrate(url)
+    if len(urls) > 1:
+        from bot.regional_tracker_store import create_events_table
+
+        for url in urls[1:]:
+            create_events_table(url)

@@ -1,13 +1,18 @@
-"""Transcript turns: record, complete, export, erase."""
+"""Transcript turns: record, complete, export, erase.
+
+A conversation's turns are in the database of its region once it is known
+(bot/storage/homes.py); `iter_all_turns` reads every database."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import heapq
 import json
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.storage.models import Turn
 
@@ -89,6 +94,27 @@ def iter_turns(
     if since is not None:
         query = query.where(Turn.timestamp >= since)
     yield from session.execute(query.execution_options(yield_per=batch)).scalars()
+
+
+def _moment(turn: Turn) -> Tuple[dt.datetime, int]:
+    timestamp = turn.timestamp
+    if timestamp.tzinfo is None:  # SQLite gives naive UTC
+        timestamp = timestamp.replace(tzinfo=dt.timezone.utc)
+    return (timestamp, turn.id)
+
+
+def iter_all_turns(
+    databases: Sequence[sessionmaker], since: Optional[dt.datetime] = None,
+    batch: int = 1000,
+) -> Iterator[Turn]:
+    """The turns of several databases (DATABASE_URL and the regional ones), merged in
+    time order; each database is read in batches."""
+    with contextlib.ExitStack() as stack:
+        streams = [
+            iter_turns(session=stack.enter_context(maker()), since=since, batch=batch)
+            for maker in databases
+        ]
+        yield from heapq.merge(*streams, key=_moment)
 
 
 def erase_conversation(*, session: Session, conversation_id: str) -> int:

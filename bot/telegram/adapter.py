@@ -55,6 +55,9 @@ class Item:
         return f"tg:{self.chat_id}:{self.updates[0].update_id}"
 
 
+REMEMBERED_CHATS = 50_000  # chats whose latest language is kept in memory
+
+
 class Adapter:
     """Receives updates, keeps them, and runs them in order, once."""
 
@@ -71,7 +74,7 @@ class Adapter:
         self.settings = settings
         self.services = services
         self.conversations = services.conversations("telegram")
-        self.inbox = Inbox(services.sessions)
+        self.inbox = Inbox(services.sessions, services.homes)
         self.codec = CallbackCodec(settings.telegram_bot_token or "")
         self.bot: Optional[Bot] = None
         self.retry_initial = retry_initial
@@ -98,9 +101,13 @@ class Adapter:
         return i18n.guess_language(user.language_code if user else None)
 
     def remember_language(self, chat_id: str, language: Optional[str]) -> None:
-        """Keeps the language of the latest turn."""
+        """Keeps the language of the latest turn (of the most recent chats only: a
+        forgotten one falls back to Telegram's language_code, then Rasa's next answer)."""
         if language in i18n.LANGUAGES:
+            self._languages.pop(chat_id, None)
             self._languages[chat_id] = language
+            while len(self._languages) > REMEMBERED_CHATS:
+                del self._languages[next(iter(self._languages))]
 
     def forget_chat(self, chat_id: str) -> None:
         """Drops what is kept in memory about a chat (after an erasure)."""
@@ -170,6 +177,11 @@ class Adapter:
                 self._claimed.difference_update(item.update_ids)
         if self._workers.get(chat_id) is asyncio.current_task():
             del self._workers[chat_id]
+            if queue.empty() and self._queues.get(chat_id) is queue:
+                # nothing waits (no await since the check): a later update gets a new
+                # queue and lock, so memory does not grow with every chat ever seen
+                del self._queues[chat_id]
+                self._locks.pop(chat_id, None)
 
     async def _run(self, item: Item) -> None:
         if item.album is not None:

@@ -180,7 +180,8 @@ def _title_of(message: Any, data: Optional[str]) -> Optional[str]:
 
 async def on_evidence(adapter: Adapter, item: Item, update: Update) -> None:
     """Photos, an album or documents: checked, cleaned, stored, then one Rasa turn."""
-    evidence_dir = adapter.settings.evidence_dir
+    evidence_dir = await media.folder_of(adapter.settings, adapter.services.homes,
+                                         item.chat_id)
     stored: List[media.StoredFile] = item.cache.setdefault("stored", [])
     if not item.cache.get("downloaded"):
         refusals: List[str] = []

@@ -3,6 +3,10 @@
 A row is unique on `update_id`; it is marked done once the replies were sent. Rows not
 done are replayed on start-up, so an update is never lost; a done row makes a replayed or
 re-delivered update a no-op, so nothing is answered twice.
+
+A row is written in the database of its chat (bot/storage/homes.py: the jurisdiction's
+database once the chat's region is known, DATABASE_URL before); marking and replaying
+look in every database.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 from bot.storage.db import StorageUnavailable
+from bot.storage.homes import Homes
 from bot.storage.models import InboxUpdate, utcnow
 
 logger = logging.getLogger(__name__)
@@ -43,8 +48,8 @@ class Pending:
 class Inbox:
     """Inbox rows through the app database (blocking calls run in threads)."""
 
-    def __init__(self, sessions: sessionmaker) -> None:
-        self._sessions = sessions
+    def __init__(self, sessions: sessionmaker, homes: Optional[Homes] = None) -> None:
+        self._homes = homes or Homes(sessions)
 
     async def record(
         self, update_id: int, chat_id: Optional[str], payload: Dict[str, Any]
@@ -102,7 +107,7 @@ class Inbox:
     def _record(
         self, update_id: int, chat_id: Optional[str], payload: Dict[str, Any]
     ) -> Recorded:
-        with self._sessions.begin() as session:
+        with self._homes.of(chat_id).begin() as session:
             row = self._find(session, update_id)
             if row is not None:
                 return Recorded(done=row.done_at is not None, attempts=row.attempts)
@@ -130,34 +135,39 @@ class Inbox:
             if done
             else {"attempts": InboxUpdate.attempts + 1}
         )
-        with self._sessions.begin() as session:
-            session.execute(
-                update(InboxUpdate)
-                .where(InboxUpdate.update_id.in_(update_ids))
-                .values(**values)
-            )
+        for sessions in self._homes.all:  # the row may have moved with its chat
+            with sessions.begin() as session:
+                session.execute(
+                    update(InboxUpdate)
+                    .where(InboxUpdate.update_id.in_(update_ids))
+                    .values(**values)
+                )
 
     def _unfinished(self) -> List[Pending]:
-        with self._sessions.begin() as session:
-            rows = session.execute(
-                select(InboxUpdate)
-                .where(InboxUpdate.done_at.is_(None))
-                .order_by(InboxUpdate.update_id)
-            ).scalars()
-            pending = []
-            for row in rows:
-                try:
-                    pending.append(
-                        Pending(row.update_id, json.loads(row.payload), row.attempts)
-                    )
-                except ValueError:
-                    logger.error("inbox row %s is not JSON; skipped", row.update_id)
-            return pending
+        pending = []
+        for sessions in self._homes.all:
+            with sessions.begin() as session:
+                rows = session.execute(
+                    select(InboxUpdate)
+                    .where(InboxUpdate.done_at.is_(None))
+                    .order_by(InboxUpdate.update_id)
+                ).scalars()
+                for row in rows:
+                    try:
+                        pending.append(
+                            Pending(row.update_id, json.loads(row.payload), row.attempts)
+                        )
+                    except ValueError:
+                        logger.error("inbox row %s is not JSON; skipped", row.update_id)
+        return sorted(pending, key=lambda row: row.update_id)
 
     def _count_unfinished(self) -> int:
-        with self._sessions.begin() as session:
-            return session.execute(
-                select(func.count())
-                .select_from(InboxUpdate)
-                .where(InboxUpdate.done_at.is_(None))
-            ).scalar_one()
+        total = 0
+        for sessions in self._homes.all:
+            with sessions.begin() as session:
+                total += session.execute(
+                    select(func.count())
+                    .select_from(InboxUpdate)
+                    .where(InboxUpdate.done_at.is_(None))
+                ).scalar_one()
+        return total

@@ -1,5 +1,7 @@
 """Evidence files from Telegram: size and type checked, images re-encoded without
-metadata (EXIF, GPS), stored under generated names, never the user's file name."""
+metadata (EXIF, GPS), stored under generated names, never the user's file name, in the
+folder of the chat's jurisdiction (`EVIDENCE_DIR_<code>`) once its data lives in that
+jurisdiction's database, else in EVIDENCE_DIR."""
 
 from __future__ import annotations
 
@@ -12,10 +14,13 @@ import uuid
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Any, Dict, Optional
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Message
+
+from bot.storage.db import StorageUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +123,18 @@ def store(data: bytes, evidence_dir: Path) -> StoredFile:
         logger.error("evidence not saved: %s", error.strerror or error)
         raise EvidenceRejected("evidence_not_saved") from None
     return StoredFile(stored_name=name, content_type=content_type, size=len(clean))
+
+
+async def folder_of(settings: Any, homes: Any, chat_id: str) -> Path:
+    """Where the chat's evidence files go: the folder of the jurisdiction whose database
+    holds the chat's rows (bot/storage/homes.py), when it has one."""
+    if not settings.regional_evidence_dirs or not homes.regional:
+        return settings.evidence_dir
+    try:
+        home = await asyncio.to_thread(homes.of, chat_id)
+    except SQLAlchemyError as error:
+        raise StorageUnavailable(str(error).splitlines()[0]) from error
+    return settings.evidence_dir_for(homes.codes(home))
 
 
 async def keep(message: Message, evidence_dir: Path) -> StoredFile:

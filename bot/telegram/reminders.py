@@ -39,16 +39,26 @@ def reminder_buttons(language: Optional[str]) -> List[Dict[str, str]]:
     ]
 
 
+def _databases(adapter: Any) -> List[Any]:
+    """DATABASE_URL and the regional databases (a reminder is in its chat's)."""
+    return adapter.services.homes.all
+
+
 def _due(adapter: Any, now: dt.datetime) -> List[Dict[str, Any]]:
-    with adapter.services.sessions() as session:
-        return [
-            {"id": r.id, "chat_id": r.conversation_id, "language": r.language}
-            for r in reminders.due_reminders(session, now)
-        ]
+    due = []
+    for index, sessions in enumerate(_databases(adapter)):
+        with sessions() as session:
+            due.extend(
+                {"id": r.id, "db": index, "chat_id": r.conversation_id,
+                 "language": r.language, "due_at": reminders.utc(r.due_at)}
+                for r in reminders.due_reminders(session, now)
+            )
+    return sorted(due, key=lambda row: row["due_at"])
 
 
-def _mark(adapter: Any, reminder_id: int, now: dt.datetime, sent: bool) -> None:
-    with adapter.services.sessions.begin() as session:
+def _mark(adapter: Any, row: Dict[str, Any], now: dt.datetime, sent: bool) -> None:
+    reminder_id = row["id"]
+    with _databases(adapter)[row["db"]].begin() as session:
         if sent:
             reminders.mark_sent(session, reminder_id, now)
         elif reminders.mark_failed(session, reminder_id, now):
@@ -61,7 +71,7 @@ async def send_due_reminders(adapter: Any, now: dt.datetime) -> int:
     for row in await asyncio.to_thread(_due, adapter, now):
         chat_id, language = row["chat_id"], row["language"]
         if not str(chat_id).lstrip("-").isdigit():
-            await asyncio.to_thread(_mark, adapter, row["id"], now, False)
+            await asyncio.to_thread(_mark, adapter, row, now, False)
             continue
         text = i18n.text("reminder_text", language)
         markup = adapter.codec.keyboard(chat_id, reminder_buttons(language))
@@ -72,9 +82,9 @@ async def send_due_reminders(adapter: Any, now: dt.datetime) -> int:
             )
         except sender.Undeliverable as error:
             logger.warning("reminder %s not delivered: %s", row["id"], error)
-            await asyncio.to_thread(_mark, adapter, row["id"], now, False)
+            await asyncio.to_thread(_mark, adapter, row, now, False)
             continue
-        await asyncio.to_thread(_mark, adapter, row["id"], now, True)
+        await asyncio.to_thread(_mark, adapter, row, now, True)
         adapter.remember_language(chat_id, language)
         sent += 1
     return sent

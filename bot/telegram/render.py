@@ -73,10 +73,11 @@ class Pressed:
 class CallbackCodec:
     """Encodes buttons as callback data and checks what comes back."""
 
-    def __init__(self, secret: str, per_chat: int = 200) -> None:
+    def __init__(self, secret: str, per_chat: int = 200, chats: int = 20_000) -> None:
         self._key = hashlib.sha256(b"accord-callback\x00" + secret.encode()).digest()
         self._per_chat = per_chat
-        self._mapped: Dict[str, "OrderedDict[str, Pressed]"] = {}
+        self._chats = chats  # the most recent chats keep their mapped buttons
+        self._mapped: "OrderedDict[str, OrderedDict[str, Pressed]]" = OrderedDict()
 
     def _tag(self, chat_id: str, payload: str) -> str:
         digest = hmac.new(
@@ -91,10 +92,13 @@ class CallbackCodec:
         if len(signed.encode("utf-8", "surrogatepass")) <= MAX_CALLBACK_BYTES:
             return signed
         mapped = self._mapped.setdefault(chat_id, OrderedDict())
+        self._mapped.move_to_end(chat_id)
         key = MAPPED_PREFIX + secrets.token_urlsafe(9)
         mapped[key] = Pressed(payload=payload, title=title)
         while len(mapped) > self._per_chat:
             mapped.popitem(last=False)
+        while len(self._mapped) > self._chats:
+            self._mapped.popitem(last=False)
         return key
 
     def decode(self, chat_id: str, data: Optional[str]) -> Optional[Pressed]:

@@ -167,3 +167,36 @@ async def test_cli_export_reads_every_database(domain, database, ru, tmp_path):
     rows = {row["ref"]: row for row in map(json.loads, done.stdout.splitlines())}
     assert set(rows) == {ru_ref, fr_ref}
     assert rows[fr_ref]["description"] == "Écrivez-moi : [EMAIL], [PHONE]"
+
+
+async def test_a_russian_users_reminder_is_stored_in_russia(domain, database, ru):
+    from actions.guidance.reminders import ActionSetReminder
+    from bot.storage.models import Reminder
+
+    for sender, language in (("ru-client", "ru"), ("fr-client", "fr")):
+        tracker = make_tracker({"language": language, "guidance_step": "propose"},
+                               sender=sender, intent="set_reminder", active_loop=None)
+        tracker.latest_message["entities"] = [{"entity": "reminder_days", "value": "3"}]
+        await ActionSetReminder().run(CollectingDispatcher(), tracker, domain)
+    with ru() as session:
+        assert list(session.execute(select(Reminder.conversation_id)).scalars()) == [
+            "ru-client"]
+    with database() as session:
+        assert list(session.execute(select(Reminder.conversation_id)).scalars()) == [
+            "fr-client"]
+
+
+def test_cli_transcript_export_reads_every_database(database, ru):
+    for sessions, cid, text in ((database, "fr-client", "bonjour"),
+                                (ru, "ru-client", "здравствуйте, +7 912 345-67-89")):
+        with sessions.begin() as session:
+            record_turn(session=session, conversation_id=cid, channel="telegram",
+                        direction="in", text=text)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "transcripts", "export", "--redact"],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [(r["conversation_id"], r["text"]) for r in rows] == [
+        ("fr-client", "bonjour"), ("ru-client", "здравствуйте, [PHONE]")]

@@ -46,6 +46,8 @@ def _name(pid: int) -> str:
         return str(pid)
     words = [a.decode(errors="replace") for a in argv if a]
     words = [Path(w).name if "/" in w else w for w in words]
+    if "bot.rasa_entry" in words:  # Rasa started by Accord (`python -m bot.rasa_entry run`)
+        words = ["rasa", *words[words.index("bot.rasa_entry") + 1:]]
     if "-m" in words:
         return " ".join(words[words.index("-m") + 1:][:1])
     if "rasa" in words[:2]:

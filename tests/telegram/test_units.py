@@ -112,3 +112,48 @@ async def test_inbox_dedupes_and_replays_in_order(tmp_path: Path) -> None:
     assert (await inbox.record(12, "5", {})).done
     assert await inbox.count_unfinished() == 0
     engine.dispose()
+
+
+def test_mapped_buttons_kept_for_the_most_recent_chats_only() -> None:
+    codec = CallbackCodec("secret", chats=3)
+    long_payload = "/choose_step" + '{"step":"' + "x" * 80 + '"}'
+    keys = {chat: codec.encode(chat, "Étape", long_payload) for chat in "12345"}
+    assert codec.decode("1", keys["1"]) is None and codec.decode("2", keys["2"]) is None
+    for chat in "345":
+        assert codec.decode(chat, keys[chat]).payload == long_payload
+
+
+async def test_adapter_forgets_a_chat_once_its_work_is_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from bot.services import build_services
+    from bot.settings import Settings
+    from bot.telegram import adapter as adapter_module
+    from bot.telegram.adapter import Adapter, Item
+
+    settings = Settings.from_env({"ACCORD_VAR_DIR": str(tmp_path)})
+    services = build_services(settings)
+    adapter = Adapter(settings, services)
+    done = []
+
+    async def run(item: Item) -> None:  # the turn itself is not under test here
+        await asyncio.sleep(0)
+        done.append(item.chat_id)
+
+    monkeypatch.setattr(adapter, "_run", run)
+    monkeypatch.setattr(adapter_module, "REMEMBERED_CHATS", 100)
+    try:
+        for n in range(300):
+            adapter._enqueue(Item(str(n), [], []))
+            adapter._enqueue(Item(str(n), [], []))  # a second one waits in the queue
+            adapter.remember_language(str(n), "ru")
+        while adapter._workers:
+            await asyncio.sleep(0.01)
+        assert len(done) == 600
+        assert adapter._queues == {} and adapter._locks == {}
+        assert len(adapter._languages) == 100 and adapter.language("299") == "ru"
+        assert "0" not in adapter._languages
+    finally:
+        await services.aclose()
