@@ -2,7 +2,8 @@
 
 Starts the real Rasa stack (trained model), the fake Bot API and the adapter (long
 polling), then every chat talks at once: each message waits for its first reply before
-the next one, and the user reads for `--think` seconds (closed loop). With `--rate R`
+the next one, and the user reads for `--think` seconds (closed loop; the chats' first
+messages are spread over one think time, as users do not all start at the same instant). With `--rate R`
 the messages arrive at a fixed rate instead (open loop, `--seconds` long, spread over
 `--chats` chats, each chat still waiting for its reply): a message's latency counts from
 the moment it was due, so a backlog shows in the numbers (no coordinated omission). At
@@ -73,9 +74,11 @@ async def run(chats: int, messages: int, workdir: Path,
     latencies: List[float] = []
     no_reply = 0
 
-    async def chat(first_id: int, language: str, due: Optional[float]) -> None:
+    async def chat(first_id: int, language: str, due: Optional[float],
+                   delay: float = 0.0) -> None:
         nonlocal no_reply
         script = SCRIPTS[language]
+        await asyncio.sleep(delay)  # closed loop: users do not all start at once
         for n in range(messages):
             chat_id = first_id + (n // rotate) * 10_000_000 if rotate else first_id
             if due is not None:  # open loop: wait for this message's slot
@@ -101,7 +104,7 @@ async def run(chats: int, messages: int, workdir: Path,
             languages = list(SCRIPTS)
             await asyncio.gather(*(
                 chat(5_000_000 + n, languages[n % 3],
-                     started + n / rate if rate else None)
+                     started + n / rate if rate else None, n * think / chats)
                 for n in range(chats)))
             elapsed = time.monotonic() - started
             fake.rewind(0)  # Telegram delivers everything once more
