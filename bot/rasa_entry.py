@@ -1,9 +1,9 @@
 """`python -m bot.rasa_entry ARGS…`: Rasa's own command line (`rasa ARGS…`) without
 Rasa's crash reports.
 
-Rasa 3.6's `rasa` command starts Sentry with a key shipped inside the package on every
-run (`rasa.telemetry.initialize_error_reporting`), whatever `RASA_TELEMETRY_ENABLED`
-says: an uncaught error in the Rasa server or the action server — whose messages may quote
+Rasa 3.6's `rasa` command starts Sentry with a key shipped inside the package whenever
+Rasa's telemetry is on (`rasa.telemetry.initialize_error_reporting`; on by default unless
+`RASA_TELEMETRY_ENABLED=false` or the user's global Rasa config): an uncaught error in the Rasa server or the action server — whose messages may quote
 a user's text — would be sent to Rasa's Sentry project. Accord starts its Rasa processes
 through this module instead, so no error report leaves the machine (docs/privacy.md).
 """
