@@ -11,7 +11,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Mapping, Optional
+from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 ROOT = Path(__file__).resolve().parents[1]
 # jurisdictions that can have their own database (ACCORD_DATABASE_URL_<code>)
@@ -124,19 +124,11 @@ class Settings:
 
     def all_evidence_dirs(self) -> List[Path]:
         """EVIDENCE_DIR first, then each distinct regional evidence folder."""
-        folders = [self.evidence_dir]
-        for folder in self.regional_evidence_dirs.values():
-            if folder not in folders:
-                folders.append(folder)
-        return folders
+        return _distinct(self.evidence_dir, self.regional_evidence_dirs.values())
 
     def all_database_urls(self) -> List[str]:
         """DATABASE_URL first, then each distinct regional database."""
-        urls = [self.database_url]
-        for url in self.regional_database_urls.values():
-            if url not in urls:
-                urls.append(url)
-        return urls
+        return _distinct(self.database_url, self.regional_database_urls.values())
 
 
 def _stored_token(var_dir: Path) -> str:
@@ -150,3 +142,12 @@ def _stored_token(var_dir: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(token)
     return token
+
+
+def _distinct(first: Any, others: Iterable[Any]) -> List[Any]:
+    """`first`, then each of `others` not seen yet, in order."""
+    found = [first]
+    for item in others:
+        if item not in found:
+            found.append(item)
+    return found

@@ -6,7 +6,6 @@ afterwards, found there by the inbox, the reminders, erasure and the export."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from pathlib import Path
 from types import SimpleNamespace
@@ -24,7 +23,7 @@ from bot.storage.models import InboxUpdate, Reminder, Turn
 from bot.storage.transcripts import iter_all_turns, record_turn
 from bot.telegram.inbox import Inbox
 from bot.telegram.reminders import _due, _mark
-from tests.pgdb import scratch_database
+from tests.storage.conftest import migrated_sessions
 
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
 
@@ -41,15 +40,8 @@ def default(tmp_path: Path) -> Iterator[Any]:
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def ru(request, tmp_path: Path) -> Iterator[Any]:
     """The database standing for the server in Russia (migrated)."""
-    with contextlib.ExitStack() as stack:
-        if request.param == "sqlite":
-            url = f"sqlite:///{tmp_path}/ru.db"
-        else:
-            url, _ = stack.enter_context(scratch_database("accord_ru_rows"))
-        migrate(url)
-        engine = make_engine(url)
-        yield make_sessionmaker(engine)
-        engine.dispose()
+    with migrated_sessions(request.param, tmp_path, "accord_ru_rows") as made:
+        yield made
 
 
 @pytest.fixture
