@@ -138,7 +138,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--no-train", action="store_true", help="skip training times")
     parser.add_argument("--no-e2e", action="store_true", help="skip the Telegram runs")
     parser.add_argument("--no-console", action="store_true", help="skip console pages")
-    parser.add_argument("--chats", type=int, nargs="+", default=[10, 50, 200],
+    parser.add_argument("--chats", type=int, nargs="*", default=[10, 50, 200],
                         help="closed-loop runs, 0.5 s of reading between turns")
     parser.add_argument("--think-chats", type=int, nargs="*", default=[50],
                         help="closed-loop runs with --think seconds of reading")
@@ -171,7 +171,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         results["e2e"], results["e2e_note"] = None, "--no-e2e"
     else:
         results["e2e"] = runs.end_to_end(
-            runs.scenarios(args.chats, args.think_chats, args.think, args.rates))
+            runs.scenarios(args.chats, args.think_chats, args.think, args.rates),
+            args.out / "logs")
         if results["e2e"] is None:
             results["e2e_note"] = "tests/telegram/load.py not present"
     save()

@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -46,31 +47,36 @@ def label(run: Dict[str, object]) -> str:
     return f"{run['chats']} chats, {run.get('think', 0.5):g} s think"
 
 
-def end_to_end(runs: List[Dict[str, object]], messages: int = 4,
+def end_to_end(runs: List[Dict[str, object]], logs: Path, messages: int = 4,
                timeout: float = 900.0) -> Optional[List[Dict[str, object]]]:
     """`python -m tests.telegram.load` for each scenario of `scenarios()` (None when the
     load script does not exist); its JSON result plus CPU and peak RSS of every process
-    it ran."""
+    it ran. Each run's stderr and its stack's process logs are kept in `logs/<run>/`."""
     if not (ROOT / "tests" / "telegram" / "load.py").exists():
         logger.warning("tests/telegram/load.py is missing: end-to-end section skipped")
         return None
     rows: List[Dict[str, object]] = []
     for run in runs:
+        folder = logs / re.sub(r"[^\w.]+", "-", label(run)).strip("-")
+        folder.mkdir(parents=True, exist_ok=True)
         command = [sys.executable, "-m", "tests.telegram.load", "--chats", str(run["chats"]),
-                   "--messages", str(messages)]
+                   "--messages", str(messages), "--keep-logs", str(folder)]
         if run.get("rate"):
             command += ["--rate", str(run["rate"]), "--seconds", str(run["seconds"])]
         else:
             command += ["--think", str(run.get("think", 0.5))]
+        stderr = open(folder / "load.stderr.log", "w", encoding="utf-8")  # noqa: SIM115
         process = subprocess.Popen(command, cwd=ROOT, env=_env(), text=True,
-                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        with procstat.TreeSampler(process.pid) as sampler:
+                                   stdout=subprocess.PIPE, stderr=stderr,
+                                   start_new_session=True)
+        with stderr, procstat.TreeSampler(process.pid) as sampler:
             try:
                 out, _ = process.communicate(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            except subprocess.TimeoutExpired:  # its stack too, not only the driver
+                logger.warning("e2e %s: no result after %s s, killed", label(run), timeout)
+                os.killpg(process.pid, signal.SIGKILL)
                 out, _ = process.communicate()
-        result: Dict[str, object] = {**run, "label": label(run),
+        result: Dict[str, object] = {**run, "label": label(run), "logs": str(folder),
                                      "returncode": process.returncode}
         for line in out.splitlines():
             if line.startswith("{"):

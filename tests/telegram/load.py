@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import json
 import logging
+import shutil
 import sys
 import tempfile
 import time
@@ -161,15 +162,22 @@ def main(argv: List[str] = None) -> int:
                         help="a chat becomes a new user after this many messages")
     parser.add_argument("--rasa-url", help="a running Rasa server (else one is started)")
     parser.add_argument("--rasa-token", default="test-token")
+    parser.add_argument("--keep-logs", type=Path,
+                        help="copy the stack's process logs to this folder at the end")
     args = parser.parse_args(argv)
     if args.rate:  # every chat sends its share of rate x seconds
         args.messages = max(1, round(args.rate * args.seconds / args.chats))
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     with tempfile.TemporaryDirectory(prefix="accord-load-") as workdir:
-        result = asyncio.run(run(args.chats, args.messages, Path(workdir),
-                                 args.rasa_url, args.rasa_token, args.think, args.rate,
-                                 args.rotate))
+        try:
+            result = asyncio.run(run(args.chats, args.messages, Path(workdir),
+                                     args.rasa_url, args.rasa_token, args.think, args.rate,
+                                     args.rotate))
+        finally:
+            if args.keep_logs:
+                shutil.copytree(Path(workdir) / "stack" / "logs", args.keep_logs,
+                                dirs_exist_ok=True)
     print(json.dumps(result, ensure_ascii=False))
     for key in ("replies", "lost", "duplicates", "p50_ms", "p95_ms", "p99_ms", "max_ms",
                 "msg_per_s"):
