@@ -8,6 +8,7 @@ from typing import Any, Dict
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import QueuePool
 
 ROOT = Path(__file__).resolve().parents[2]
 BUSY_TIMEOUT = 30.0  # seconds SQLite waits for another writer's lock
@@ -27,18 +28,26 @@ def make_engine(url: str, busy_timeout: float = BUSY_TIMEOUT) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            kwargs.update(poolclass=QueuePool, pool_size=8, max_overflow=16)
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         milliseconds = int(busy_timeout * 1000)
+        wal = {"set": False}
         event.listen(engine, "connect",
-                     lambda connection, _record: _sqlite_pragmas(connection, milliseconds))
+                     lambda connection, _record: _sqlite_pragmas(connection, milliseconds, wal))
     return engine
 
 
-def _sqlite_pragmas(connection: Any, busy_timeout_ms: int) -> None:
+def _sqlite_pragmas(connection: Any, busy_timeout_ms: int, wal: Dict[str, bool]) -> None:
+    """Per connection: the busy timeout and foreign keys. WAL is a property of the file:
+    set by the engine's first connection only (SQLAlchemy 1.4 opens a connection per
+    session on SQLite files, and under load the adapter spent more time in this pragma
+    than in its queries)."""
     cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+    if not wal["set"]:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        wal["set"] = True
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

@@ -73,6 +73,8 @@ async def run(chats: int, messages: int, workdir: Path,
                                  telegram_staff_chat_id=None)
     services = build_services(settings)
     latencies: List[float] = []
+    by_turn: Dict[int, List[float]] = {}  # latencies of each chat's n-th message
+    by_window: Dict[int, List[float]] = {}  # by 10 s window of the run
     no_reply = 0
 
     async def chat(first_id: int, language: str, due: Optional[float],
@@ -90,7 +92,10 @@ async def run(chats: int, messages: int, workdir: Path,
             fake.push_text(chat_id, script[n % len(script)], language)
             try:
                 await asyncio.wait_for(event.wait(), timeout=60)
-                latencies.append(time.monotonic() - started)
+                latency = time.monotonic() - started
+                latencies.append(latency)
+                by_turn.setdefault(n % len(script), []).append(latency)
+                by_window.setdefault(int((started - begun) // 10), []).append(latency)
             except asyncio.TimeoutError:
                 no_reply += 1
             if due is None:
@@ -98,10 +103,11 @@ async def run(chats: int, messages: int, workdir: Path,
             else:
                 due += chats / rate
 
+    begun = time.monotonic()
     try:
         await services.rasa.send("load-warm-up", "bonjour")  # the first turn loads models
         async with running(settings, services, fast_adapter(settings, services)):
-            started = time.monotonic()
+            started = begun = time.monotonic()
             languages = list(SCRIPTS)
             await asyncio.gather(*(
                 chat(5_000_000 + n, languages[n % 3],
@@ -133,6 +139,9 @@ async def run(chats: int, messages: int, workdir: Path,
             "max_ms": round(max(latencies) * 1000) if latencies else None,
             "elapsed_s": round(elapsed, 1),
             "msg_per_s": round(len(latencies) / elapsed, 1) if elapsed else None,
+            # p50/p99 ms of each turn of the script, and of each 10 s of the run
+            "by_turn": _summary(by_turn),
+            "by_10s": _summary(by_window),
             "think_s": None if rate else think,
             "rate": rate,
         }
@@ -140,6 +149,11 @@ async def run(chats: int, messages: int, workdir: Path,
         await services.aclose()
         await fake.stop()
         await asyncio.to_thread(stack.stop)
+
+
+def _summary(groups: Dict[int, List[float]]) -> Dict[int, List[int]]:
+    return {key: [round(percentile(values, 0.5) * 1000), round(percentile(values, 0.99) * 1000)]
+            for key, values in sorted(groups.items())}
 
 
 def _rows(services, model) -> list:
