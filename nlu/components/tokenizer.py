@@ -28,6 +28,8 @@ from nlu.components.scripts import CYRILLIC, HAN, HAN_RUN, LATIN, fold
 logger = logging.getLogger(__name__)
 
 WORDS_FILE = "jieba_words.txt"
+# lookup tables of function words (nlu/components/roles.py): not added to jieba
+FUNCTION_WORDS = {"negation", "clause_break"}
 
 
 class _SpacyTokenizers:
@@ -124,7 +126,8 @@ class ScriptAwareTokenizer(Tokenizer):
 
     @staticmethod
     def collect_chinese_words(training_data: TrainingData) -> List[str]:
-        """Chinese entity spans and lookup elements, to keep them whole words."""
+        """Chinese entity spans and lookup elements (not the function-word tables of
+        nlu/components/roles.py), to keep them whole words."""
         words = set()
         for example in training_data.training_examples:
             text = example.get(TEXT) or ""
@@ -134,7 +137,8 @@ class ScriptAwareTokenizer(Tokenizer):
                     words.add(span.strip())
         for table in training_data.lookup_tables:
             elements = table.get("elements")
-            if isinstance(elements, list):
+            # function words ("不是", "我是") would change how every sentence is cut
+            if isinstance(elements, list) and table.get("name") not in FUNCTION_WORDS:
                 words.update(e.strip() for e in elements if HAN.search(e))
         return sorted(words)
 

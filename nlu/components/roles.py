@@ -1,0 +1,211 @@
+"""Sparse sentence features for the side the user says they are on, negation included.
+
+"Je ne suis pas client, je suis photographe" and "je ne suis pas photographe, je suis
+client" have the same words, and the sentence encoders put them close together: held
+out, most confusions of the model were `i_am_photographer` ↔ `i_am_client` (README,
+"NLU pipeline"). This featurizer adds four numbers to each message: a photographer-side
+word said, a client-side word said, a photographer-side word negated, a client-side word
+negated. The classifier learns what they weigh from the training examples.
+
+Learnt in `rasa train` from lookup tables in the training data (`nlu/<lang>/
+role_words.yml`): `role_word=photographer` and `role_word=client` (the sides' words),
+`negation` (cues) and `clause_break` (words that end a negation's reach, besides
+punctuation). Matching runs on the folded text (bot-wide `fold`: lower case, no
+accents): Latin and Cyrillic forms as whole words, Chinese ones as substrings. A side's
+word is negated when a cue comes before it in the same clause, with at most `window`
+words between (a Chinese character counts as one).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Dict, List, Optional, Text, Tuple
+
+import numpy as np
+import regex
+import scipy.sparse
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.featurizers.sparse_featurizer.sparse_featurizer import SparseFeaturizer
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from nlu.components.scripts import HAN, fold
+
+logger = logging.getLogger(__name__)
+
+LEXICON_FILE = "role_words.json"
+SIDES = ("photographer", "client")
+KINDS = ("role_word", "negation", "clause_break")
+PUNCTUATION = regex.compile(r"[,.;:!?…()\[\]«»\"，。；：！？、（）]")
+GAP_WORDS = regex.compile(r"\p{Han}|[\p{L}\p{N}]+")
+Span = Tuple[int, int]
+
+
+def normalise(text: str) -> str:
+    """The folded text, typographic apostrophes made plain."""
+    return fold(text).replace("’", "'").replace("ʼ", "'")
+
+
+def pattern_of(forms: List[str]) -> Optional[Any]:
+    """One regex for these forms: Chinese ones anywhere, others as whole words; longest
+    first, so that "摄影工作室" wins over "工作室"."""
+    parts = []
+    for form in sorted({normalise(f).strip() for f in forms if f.strip()}, key=len,
+                       reverse=True):
+        escaped = regex.escape(form)
+        parts.append(escaped if HAN.search(form)
+                     else rf"(?<![\p{{L}}\p{{N}}']){escaped}(?![\p{{L}}\p{{N}}])")
+    return regex.compile("|".join(parts)) if parts else None
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True
+)
+class RoleFeaturizer(SparseFeaturizer, GraphComponent):
+    """Which side the message says the user is on, and which side it denies."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """Returns the component's default config."""
+        return {
+            **SparseFeaturizer.get_default_config(),
+            # weight of the four features against the n-gram counts and embeddings
+            "scale": 3.0,
+            # words allowed between a negation cue and the side's word it negates
+            "window": 3,
+        }
+
+    @classmethod
+    def validate_config(cls, config: Dict[Text, Any]) -> None:
+        """A positive scale and a window of zero or more words."""
+        if float(config.get("scale", 3.0)) <= 0 or int(config.get("window", 3)) < 0:
+            raise ValueError("RoleFeaturizer needs scale > 0 and window >= 0")
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        name: Text,
+        lexicon: Optional[Dict[str, List[str]]] = None,
+    ) -> None:
+        config = {**self.get_default_config(), **config}
+        super().__init__(name, config)
+        self._model_storage = model_storage
+        self._resource = resource
+        self._set_lexicon(lexicon or {})
+
+    def _set_lexicon(self, lexicon: Dict[str, List[str]]) -> None:
+        self._lexicon = {key: sorted(set(forms)) for key, forms in lexicon.items()}
+        self._patterns = {key: pattern_of(forms) for key, forms in self._lexicon.items()}
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> RoleFeaturizer:
+        """Creates a featurizer with an empty lexicon."""
+        return cls(config, model_storage, resource, execution_context.node_name)
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> RoleFeaturizer:
+        """Loads the lexicon stored in training."""
+        lexicon: Dict[str, List[str]] = {}
+        try:
+            with model_storage.read_from(resource) as directory:
+                lexicon = json.loads((directory / LEXICON_FILE).read_text("utf-8"))
+        except (ValueError, FileNotFoundError):
+            logger.warning("RoleFeaturizer: no stored lexicon")
+        return cls(config, model_storage, resource, execution_context.node_name, lexicon)
+
+    @staticmethod
+    def collect(training_data: TrainingData) -> Dict[str, List[str]]:
+        """The lexicon from the lookup tables `role_word=<side>`, `negation` and
+        `clause_break`."""
+        lexicon: Dict[str, List[str]] = {}
+        for table in training_data.lookup_tables:
+            name = str(table.get("name", ""))
+            kind, _, side = name.partition("=")
+            key = name if kind == "role_word" and side in SIDES else kind
+            elements = table.get("elements")
+            if kind in KINDS and (kind != "role_word" or side in SIDES) and isinstance(
+                elements, list
+            ):
+                lexicon.setdefault(key, []).extend(str(e) for e in elements)
+        return lexicon
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Learns and stores the lexicon."""
+        self._set_lexicon(self.collect(training_data))
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / LEXICON_FILE).write_text(
+                json.dumps(self._lexicon, ensure_ascii=False), "utf-8"
+            )
+        logger.debug("role lexicon: %s", {k: len(v) for k, v in self._lexicon.items()})
+        return self._resource
+
+    def _spans(self, key: str, text: str) -> List[Span]:
+        pattern = self._patterns.get(key)
+        return [m.span() for m in pattern.finditer(text)] if pattern else []
+
+    def sides(self, text: str) -> np.ndarray:
+        """[photographer said, client said, photographer negated, client negated]."""
+        folded = normalise(text)
+        breaks = sorted(
+            [m.start() for m in PUNCTUATION.finditer(folded)]
+            + [start for start, _ in self._spans("clause_break", folded)]
+        )
+        cues = self._spans("negation", folded)
+        values = np.zeros(4, dtype=np.float32)
+        for index, side in enumerate(SIDES):
+            for start, end in self._spans(f"role_word={side}", folded):
+                negated = any(
+                    cue_end <= start
+                    and not any(cue_end <= b < start for b in breaks)
+                    and len(GAP_WORDS.findall(folded[cue_end:start]))
+                    <= self._config["window"]
+                    for _, cue_end in cues
+                )
+                values[index + (2 if negated else 0)] = 1.0
+        return values
+
+    def _featurize(self, messages: List[Message]) -> None:
+        for message in messages:
+            text = message.get(TEXT)
+            if not isinstance(text, str) or not text:
+                continue
+            vector = self.sides(text) * float(self._config["scale"])
+            message.add_features(
+                Features(
+                    scipy.sparse.coo_matrix(vector.reshape(1, -1)),
+                    FEATURE_TYPE_SENTENCE,
+                    TEXT,
+                    self._identifier,
+                )
+            )
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Featurizes every training example."""
+        self._featurize(training_data.training_examples)
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Featurizes incoming messages."""
+        self._featurize(messages)
+        return messages

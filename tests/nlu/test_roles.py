@@ -1,0 +1,112 @@
+"""RoleFeaturizer: which side a message says the user is on, and which it denies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.loading import load_data
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from nlu.components.roles import RoleFeaturizer
+from nlu.components.tokenizer import ScriptAwareTokenizer
+
+NLU = Path(__file__).resolve().parents[2] / "nlu"
+SAID_P, SAID_C, DENIED_P, DENIED_C = range(4)
+
+
+def project_lexicon() -> TrainingData:
+    """The project's own lookup tables of the three languages."""
+    return TrainingData().merge(
+        *(load_data(str(NLU / lang / "role_words.yml")) for lang in ("fr", "zh", "ru"))
+    )
+
+
+@pytest.fixture(scope="module")
+def featurizer(tmp_path_factory) -> RoleFeaturizer:
+    """Trained on the project's lookup tables, stored, and loaded back."""
+    storage = LocalModelStorage(tmp_path_factory.mktemp("storage"))
+    resource = Resource("roles")
+    context = ExecutionContext(GraphSchema({}), "test")
+    trained = RoleFeaturizer.create({}, storage, resource, context)
+    trained.train(project_lexicon())
+    return RoleFeaturizer.load({}, storage, resource, context)
+
+
+def on(featurizer: RoleFeaturizer, text: str) -> set:
+    return {i for i, value in enumerate(featurizer.sides(text)) if value}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("je ne suis pas client, je suis photographe", {SAID_P, DENIED_C}),
+    ("moi je suis pas photographe, c'est moi qui ai payé la séance", {DENIED_P, SAID_C}),
+    ("je ne suis pas photographe je suis le client", {DENIED_P, SAID_C}),
+    ("Je suis PHOTOGRAPHE", {SAID_P}),
+    ("J’ai payé la séance", {SAID_C}),
+    ("我不是摄影师，我是客户", {DENIED_P, SAID_C}),
+    ("不是客人啦，我是攝影師", {DENIED_C, SAID_P}),
+    ("我是商家，不是消费者", {SAID_P, DENIED_C}),
+    ("я не клиент, а фотограф", {DENIED_C, SAID_P}),
+    ("Я НЕ ФОТОГРАФ", {DENIED_P}),
+    ("меня снимали в студии", {SAID_C}),
+])
+def test_sides_said_and_denied_in_each_language(featurizer, text, expected):
+    assert on(featurizer, text) == expected
+
+
+def test_words_inside_other_words_do_not_count(featurizer):
+    # "pro" is a word of its own, not the start of "problème"; "фотограф" is not
+    # "фотографии" (the photos)
+    assert on(featurizer, "un problème avec les fotos") == set()
+    assert on(featurizer, "фотографии размытые") == set()
+
+
+def test_negation_reaches_only_a_few_words_and_stops_at_a_clause(featurizer):
+    assert on(featurizer, "je ne suis pas du tout le photographe") == {DENIED_P}
+    far = "ce n'est pas ce que je voulais dire au sujet du photographe"
+    assert on(featurizer, far) == {SAID_P}
+    assert on(featurizer, "pas d'accord. photographe") == {SAID_P}
+    assert on(featurizer, "pas moi photographe") == {SAID_P}  # "moi" ends the clause
+
+
+def test_features_are_one_scaled_sentence_row(featurizer):
+    message = Message(data={TEXT: "я не клиент, а фотограф"})
+    featurizer.process([message])
+    sequence, sentence = message.get_sparse_features(TEXT)
+    assert sequence is None
+    assert sentence.features.shape == (1, 4)
+    assert sentence.features.toarray().tolist() == [[3.0, 0.0, 0.0, 3.0]]
+
+
+def test_messages_without_text_get_no_features(featurizer):
+    message = Message(data={TEXT: ""})
+    featurizer.process([message])
+    assert message.features == []
+
+
+def test_only_its_own_lookup_tables_are_learnt():
+    data = TrainingData(lookup_tables=[
+        {"name": "dispute_type=refund", "elements": ["rembours"]},
+        {"name": "role_word=judge", "elements": ["juge"]},
+        {"name": "role_word=client", "elements": ["client"]},
+        {"name": "negation", "elements": ["pas"]},
+    ])
+    assert RoleFeaturizer.collect(data) == {
+        "role_word=client": ["client"], "negation": ["pas"]
+    }
+
+
+def test_bad_config_is_refused():
+    with pytest.raises(ValueError):
+        RoleFeaturizer.validate_config({"scale": 0})
+
+
+def test_function_words_do_not_become_jieba_words():
+    words = ScriptAwareTokenizer.collect_chinese_words(project_lexicon())
+    assert "摄影师" in words
+    assert not {"不是", "我是", "而是"} & set(words)
