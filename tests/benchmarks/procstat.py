@@ -101,6 +101,7 @@ class TreeSampler:
                     if stat is not None and seen is not None:  # an exiting process
                         stat.cpu_s = max(stat.cpu_s, seen.cpu_s)  # (zombie) reads as 0
                         stat.peak_rss_mb = max(stat.peak_rss_mb, seen.peak_rss_mb)
+                        stat.name = stat.name or seen.name  # and has no command line
                     if stat is not None:
                         self.latest[pid] = stat
             except Exception:  # noqa: BLE001 - a sampler must outlive odd /proc entries
