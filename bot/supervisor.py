@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 # one message per script the tokenizer treats differently (not shown to anyone)
 WARM_UP_TEXTS = ("bonjour", "你好", "здравствуйте")
 MODEL = ROOT / "models" / "accord.tar.gz"
+DEV_ENDPOINTS = ROOT / "endpoints.yml"
 # `rasa …` without Rasa's crash reports to its Sentry project (bot/rasa_entry.py)
 RASA_COMMAND = (sys.executable, "-m", "bot.rasa_entry")
 
@@ -34,7 +35,7 @@ class Stack:
 
     settings: Settings
     model: Path = MODEL
-    endpoints: Path = ROOT / "endpoints.yml"
+    endpoints: Path = DEV_ENDPOINTS
     processes: Dict[str, subprocess.Popen] = field(default_factory=dict)
 
     def _env(self) -> Dict[str, str]:
@@ -82,7 +83,12 @@ class Stack:
         }
 
     def start(self) -> None:
-        """Starts every process, logging to var/logs/<name>.log."""
+        """Starts every process, logging to var/logs/<name>.log. With the development
+        endpoints.yml, Rasa gets a copy written from the settings (bot/endpoints.py)."""
+        if self.endpoints == DEV_ENDPOINTS:
+            from bot.endpoints import write_dev_endpoints
+
+            self.endpoints = write_dev_endpoints(self.settings)
         logs = self.settings.var_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         for name, command in self.commands().items():

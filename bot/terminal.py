@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import logging
 import sys
 from typing import List, Optional, TextIO
 
@@ -15,6 +16,7 @@ from bot.rasa_client import BotReply, RasaUnavailable
 from bot.storage.db import StorageUnavailable
 
 QUIT = {"/quit", "/exit"}
+logger = logging.getLogger(__name__)
 
 
 def render(replies: List[BotReply], out: TextIO) -> List[dict]:
@@ -64,7 +66,8 @@ async def chat(
             stdout.write(i18n.text("too_long", language) + "\n")
         try:
             result = await conversations.handle(sender, text, pressed=pressed)
-        except (RasaUnavailable, StorageUnavailable):
+        except (RasaUnavailable, StorageUnavailable) as error:
+            logger.warning("turn not made: %s: %s", type(error).__name__, error)
             stdout.write(i18n.text("terminal_rasa_down", language) + "\n")
             continue
         language = result.language or language

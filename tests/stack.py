@@ -7,6 +7,7 @@ import socket
 from dataclasses import replace
 from pathlib import Path
 
+from bot.endpoints import write_dev_endpoints
 from bot.settings import ROOT, Settings
 from bot.storage.db import migrate
 from bot.supervisor import MODEL, Stack
@@ -36,17 +37,7 @@ def stack_settings(workdir: Path) -> Settings:
 
 def write_endpoints(settings: Settings, workdir: Path) -> Path:
     """An endpoints.yml pointing at this stack's action server and tracker store."""
-    path = workdir / "endpoints.yml"
-    tracker_db = settings.rasa_tracker_store_url.split("///", 1)[1]
-    path.write_text(
-        "action_endpoint:\n"
-        f'  url: "http://127.0.0.1:{settings.action_server_port}/webhook"\n'
-        "tracker_store:\n"
-        "  type: bot.regional_tracker_store.RegionalTrackerStore\n"
-        '  dialect: "sqlite"\n'
-        f'  db: "{tracker_db}"\n'
-    )
-    return path
+    return write_dev_endpoints(settings, workdir / "endpoints.yml")
 
 
 def start_stack(workdir: Path) -> Stack:
