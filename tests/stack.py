@@ -7,7 +7,6 @@ import socket
 from dataclasses import replace
 from pathlib import Path
 
-from bot.endpoints import write_dev_endpoints
 from bot.settings import ROOT, Settings
 from bot.storage.db import migrate
 from bot.supervisor import MODEL, Stack
@@ -35,18 +34,13 @@ def stack_settings(workdir: Path) -> Settings:
     return Settings.from_env(env)
 
 
-def write_endpoints(settings: Settings, workdir: Path) -> Path:
-    """An endpoints.yml pointing at this stack's action server and tracker store."""
-    return write_dev_endpoints(settings, workdir / "endpoints.yml")
-
-
 def start_stack(workdir: Path) -> Stack:
     """Starts both servers (migrating Accord's database first); waits until ready."""
     if not MODEL.exists():
         raise RuntimeError("no trained model: run `make train` (make test does)")
     settings = stack_settings(workdir)
     migrate(settings.database_url)
-    stack = Stack(settings, endpoints=write_endpoints(settings, workdir))
+    stack = Stack(settings)  # endpoints written from the settings (bot/endpoints.py)
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
     stack.start()
     try:

@@ -11,7 +11,6 @@ Accord does not speak also gets an `unsupported_language` entity, and its intent
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from collections import Counter
@@ -35,6 +34,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.components.scripts import count_scripts, fold
+from nlu.components.stored import read_json, write_json
 
 logger = logging.getLogger(__name__)
 
@@ -156,13 +156,10 @@ class LanguageIdentifier(GraphComponent, EntityExtractorMixin):
         **kwargs: Any,
     ) -> LanguageIdentifier:
         """Loads the Latin-script model stored in training."""
-        model = None
-        try:
-            with model_storage.read_from(resource) as directory:
-                data = json.loads((directory / MODEL_FILE).read_text("utf-8"))
-                model = NaiveBayes(data["counts"], data["docs"])
-        except (ValueError, FileNotFoundError):
+        data = read_json(model_storage, resource, MODEL_FILE)
+        if data is None:
             logger.warning("LanguageIdentifier: no stored model, scripts only")
+        model = NaiveBayes(data["counts"], data["docs"]) if data is not None else None
         return cls(config, model_storage, resource, model)
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -175,10 +172,7 @@ class LanguageIdentifier(GraphComponent, EntityExtractorMixin):
             marked = example_language(example)
             samples.append((text, "other" if marked == "other" else "fr"))
         self._model = NaiveBayes.fit(samples)
-        with self._model_storage.write_to(self._resource) as directory:
-            (directory / MODEL_FILE).write_text(
-                json.dumps(self._model.to_json(), ensure_ascii=False), "utf-8"
-            )
+        write_json(self._model_storage, self._resource, MODEL_FILE, self._model.to_json())
         return self._resource
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -10,7 +10,6 @@ wins; matches never overlap.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any, Dict, List, Optional, Text, Tuple
 
@@ -25,6 +24,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.components.scripts import HAN, fold
+from nlu.components.stored import read_json, write_json
 
 logger = logging.getLogger(__name__)
 
@@ -104,13 +104,10 @@ class LexiconEntityExtractor(GraphComponent, EntityExtractorMixin):
         **kwargs: Any,
     ) -> LexiconEntityExtractor:
         """Loads the lexicon stored in training."""
-        entries: List[Entry] = []
-        try:
-            with model_storage.read_from(resource) as directory:
-                raw = json.loads((directory / LEXICON_FILE).read_text("utf-8"))
-                entries = [tuple(item) for item in raw]  # type: ignore[misc]
-        except (ValueError, FileNotFoundError):
+        raw = read_json(model_storage, resource, LEXICON_FILE)
+        if raw is None:
             logger.warning("LexiconEntityExtractor: no stored lexicon")
+        entries = [tuple(item) for item in raw or []]  # type: ignore[misc]
         return cls(config, model_storage, resource, entries)
 
     def collect(self, training_data: TrainingData) -> List[Entry]:
@@ -140,10 +137,7 @@ class LexiconEntityExtractor(GraphComponent, EntityExtractorMixin):
     def train(self, training_data: TrainingData) -> Resource:
         """Builds and stores the lexicon."""
         self._set_entries(self.collect(training_data))
-        with self._model_storage.write_to(self._resource) as directory:
-            (directory / LEXICON_FILE).write_text(
-                json.dumps(self._entries, ensure_ascii=False), "utf-8"
-            )
+        write_json(self._model_storage, self._resource, LEXICON_FILE, self._entries)
         logger.debug("Lexicon of %s entries", len(self._entries))
         return self._resource
 

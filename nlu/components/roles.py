@@ -18,7 +18,6 @@ words between (a Chinese character counts as one).
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any, Dict, List, Optional, Text, Tuple
 
@@ -36,12 +35,15 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.components.scripts import HAN, fold
+from nlu.components.stored import read_json, write_json
 
 logger = logging.getLogger(__name__)
 
 LEXICON_FILE = "role_words.json"
 SIDES = ("photographer", "client")
-KINDS = ("role_word", "negation", "clause_break")
+# tables of function words: not domain words, so not added to jieba (tokenizer.py)
+FUNCTION_WORD_TABLES = ("negation", "clause_break")
+KINDS = ("role_word", *FUNCTION_WORD_TABLES)
 PUNCTUATION = regex.compile(r"[,.;:!?…()\[\]«»\"，。；：！？、（）]")
 GAP_WORDS = regex.compile(r"\p{Han}|[\p{L}\p{N}]+")
 Span = Tuple[int, int]
@@ -126,11 +128,8 @@ class RoleFeaturizer(SparseFeaturizer, GraphComponent):
         **kwargs: Any,
     ) -> RoleFeaturizer:
         """Loads the lexicon stored in training."""
-        lexicon: Dict[str, List[str]] = {}
-        try:
-            with model_storage.read_from(resource) as directory:
-                lexicon = json.loads((directory / LEXICON_FILE).read_text("utf-8"))
-        except (ValueError, FileNotFoundError):
+        lexicon = read_json(model_storage, resource, LEXICON_FILE)
+        if lexicon is None:
             logger.warning("RoleFeaturizer: no stored lexicon")
         return cls(config, model_storage, resource, execution_context.node_name, lexicon)
 
@@ -142,21 +141,19 @@ class RoleFeaturizer(SparseFeaturizer, GraphComponent):
         for table in training_data.lookup_tables:
             name = str(table.get("name", ""))
             kind, _, side = name.partition("=")
-            key = name if kind == "role_word" and side in SIDES else kind
             elements = table.get("elements")
-            if kind in KINDS and (kind != "role_word" or side in SIDES) and isinstance(
-                elements, list
-            ):
-                lexicon.setdefault(key, []).extend(str(e) for e in elements)
+            if kind not in KINDS or not isinstance(elements, list):
+                continue
+            if kind == "role_word" and side not in SIDES:
+                continue
+            key = name if kind == "role_word" else kind
+            lexicon.setdefault(key, []).extend(str(e) for e in elements)
         return lexicon
 
     def train(self, training_data: TrainingData) -> Resource:
         """Learns and stores the lexicon."""
         self._set_lexicon(self.collect(training_data))
-        with self._model_storage.write_to(self._resource) as directory:
-            (directory / LEXICON_FILE).write_text(
-                json.dumps(self._lexicon, ensure_ascii=False), "utf-8"
-            )
+        write_json(self._model_storage, self._resource, LEXICON_FILE, self._lexicon)
         logger.debug("role lexicon: %s", {k: len(v) for k, v in self._lexicon.items()})
         return self._resource
 

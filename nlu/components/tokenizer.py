@@ -23,13 +23,12 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from nlu.components.roles import FUNCTION_WORD_TABLES
 from nlu.components.scripts import CYRILLIC, HAN, HAN_RUN, LATIN, fold
 
 logger = logging.getLogger(__name__)
 
 WORDS_FILE = "jieba_words.txt"
-# lookup tables of function words (nlu/components/roles.py): not added to jieba
-FUNCTION_WORDS = {"negation", "clause_break"}
 
 
 class _SpacyTokenizers:
@@ -138,7 +137,7 @@ class ScriptAwareTokenizer(Tokenizer):
         for table in training_data.lookup_tables:
             elements = table.get("elements")
             # function words ("不是", "我是") would change how every sentence is cut
-            if isinstance(elements, list) and table.get("name") not in FUNCTION_WORDS:
+            if isinstance(elements, list) and table.get("name") not in FUNCTION_WORD_TABLES:
                 words.update(e.strip() for e in elements if HAN.search(e))
         return sorted(words)
 

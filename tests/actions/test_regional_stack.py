@@ -25,7 +25,7 @@ from bot.services import build_services
 from bot.storage.db import make_engine, make_sessionmaker, migrate
 from bot.storage.models import InboxUpdate, Turn
 from bot.supervisor import MODEL, Stack
-from tests.stack import stack_settings, write_endpoints
+from tests.stack import stack_settings
 from tests.telegram.conftest import running, telegram_settings
 from tests.telegram.fake_api import FakeTelegram
 
@@ -42,7 +42,7 @@ def ru_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                        regional_database_urls={"RU": f"sqlite:///{workdir}/ru.db"})
     for url in settings.all_database_urls():
         migrate(url)
-    stack = Stack(settings, endpoints=write_endpoints(settings, workdir))
+    stack = Stack(settings)  # endpoints written from the settings (bot/endpoints.py)
     stack.start()
     try:
         stack.wait_ready(timeout=300)

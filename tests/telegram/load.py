@@ -103,7 +103,6 @@ async def run(chats: int, messages: int, workdir: Path,
             else:
                 due += chats / rate
 
-    begun = time.monotonic()
     try:
         await services.rasa.send("load-warm-up", "bonjour")  # the first turn loads models
         async with running(settings, services, fast_adapter(settings, services)):
