@@ -71,6 +71,32 @@ def predicted_language(parse: Dict[str, Any]) -> Optional[str]:
     return found[0] if found else None
 
 
+def predicted_confidence(parse: Dict[str, Any]) -> float:
+    """The confidence of the `language` entity (0 without one)."""
+    for entity in parse.get("entities") or []:
+        if entity.get("entity") == "language":
+            return float(entity.get("confidence_entity") or 0.0)
+    return 0.0
+
+
+def reply_language(parse: Dict[str, Any], conversation: str) -> Optional[str]:
+    """The language Accord answers in, mid-conversation in `conversation`'s language.
+
+    The `language` slot follows a message only when its language entity is confident
+    (`actions.slot_mappings.CONFIDENT`); "hello" or "ok" (Latin letters, too short to
+    tell) keeps the conversation's language. An unsupported language gets the
+    trilingual choice (`other`).
+    """
+    from actions.slot_mappings import CONFIDENT
+
+    language = predicted_language(parse)
+    if language == OTHER:
+        return OTHER
+    if language in LANGUAGES and predicted_confidence(parse) >= CONFIDENT:
+        return language
+    return conversation if conversation in LANGUAGES else language
+
+
 def macro_f1(gold: List[str], pred: List[str]) -> float:
     """Macro-averaged F1 over the gold labels."""
     labels = sorted(set(gold))
@@ -105,6 +131,10 @@ def score(test: List[Example], parses: List[Dict[str, Any]]) -> Dict[str, Any]:
             "intent_macro_f1": macro_f1(gold, pred),
             "language_id_accuracy": sum(
                 predicted_language(p) == language for _, p in pairs
+            )
+            / len(pairs),
+            "reply_language_accuracy": sum(
+                reply_language(p, language) == language for _, p in pairs
             )
             / len(pairs),
             "dispute_type_n": len(with_type),

@@ -11,6 +11,7 @@ ROWS = [
     ("intent_accuracy", "intent accuracy"),
     ("intent_macro_f1", "intent macro-F1"),
     ("language_id_accuracy", "language-ID accuracy"),
+    ("reply_language_accuracy", "reply language"),
     ("dispute_type_accuracy", "dispute_type accuracy"),
 ]
 
