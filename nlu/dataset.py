@@ -89,6 +89,32 @@ def folds(examples: List[Example], k: int, seed: int = 42) -> List[List[Example]
     return result
 
 
+def write_training_files(
+    examples: List[Example], directory: Path, root: Path = NLU_DIR
+) -> Path:
+    """Writes these examples as Rasa YAML, one file per language, plus one file of every
+    lookup table and synonym; returns the directory (Rasa trains on it).
+
+    One file per language because Rasa's writer keeps one block per intent and the
+    block's metadata: in one file, `out_of_scope`'s `language: other` (nlu/other) would
+    mark the French, Chinese and Russian out-of-scope examples as foreign too, and the
+    language identifier would learn French as "other".
+    """
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
+
+    directory.mkdir(parents=True, exist_ok=True)
+    writer = RasaYAMLWriter()
+    for language in LANGUAGES + (OTHER,):
+        messages = [
+            e.message for e in examples if e.language == language and e.message is not None
+        ]
+        if messages:
+            data = TrainingData(training_examples=messages)
+            writer.dump(directory / f"{language}.yml", data)
+    writer.dump(directory / "lookups.yml", training_data([], root))
+    return directory
+
+
 def training_data(examples: List[Example], root: Path = NLU_DIR) -> TrainingData:
     """Training data made of these examples plus every lookup table and synonym."""
     elements: Dict[str, List[str]] = defaultdict(list)

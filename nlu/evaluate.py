@@ -38,12 +38,11 @@ ONE_WORD = [
 def train(config: Path, examples: List[Example], workdir: Path, name: str) -> str:
     """Trains an NLU model on `examples`; returns the model path."""
     from rasa.model_training import train_nlu
-    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
 
-    data_file = workdir / f"{name}.yml"
-    RasaYAMLWriter().dump(data_file, dataset.training_data(examples))
     started = time.monotonic()
-    model = train_nlu(str(config), str(data_file), str(workdir), fixed_model_name=name)
+    with tempfile.TemporaryDirectory() as data:
+        dataset.write_training_files(examples, Path(data))
+        model = train_nlu(str(config), data, str(workdir), fixed_model_name=name)
     logger.info("trained %s in %.1f s", name, time.monotonic() - started)
     if not model:
         raise RuntimeError(f"training {name} failed")
