@@ -30,6 +30,28 @@ def telegram_language(tracker: Tracker) -> Optional[str]:
     return prefix if prefix in LANGUAGES else None
 
 
+def next_language(
+    value: Optional[str],
+    confidence: float,
+    unsupported: bool,
+    current: Optional[str],
+    telegram: Optional[str],
+) -> str:
+    """The `language` slot after a message whose `language` entity is `value` at
+    `confidence`: a confident entity wins; a weak one ("ok", "hello") only starts a
+    conversation that has no language yet, and loses to Telegram's setting; an
+    unsupported language changes nothing. `make eval` scores its reply language
+    with this rule too."""
+    if value in LANGUAGES and not unsupported:
+        if confidence >= CONFIDENT or (not current and telegram is None):
+            return value
+    if current in LANGUAGES:
+        return current
+    if telegram:
+        return telegram
+    return value if value in LANGUAGES else "fr"
+
+
 class ValidateSlotMappings(ValidationAction):
     """Fills `language` and `jurisdiction` from the message, history and metadata."""
 
@@ -41,22 +63,16 @@ class ValidateSlotMappings(ValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         """The message's own language, then the history, then Telegram's setting."""
-        current = tracker.get_slot("language")
         found = latest_entities(tracker, "language")
-        unsupported = latest_entities(tracker, "unsupported_language")
-        if found and not unsupported:
-            value = found[0].get("value")
-            confidence = float(found[0].get("confidence_entity") or 0.0)
-            if value in LANGUAGES and (confidence >= CONFIDENT or not current):
-                if confidence >= CONFIDENT or telegram_language(tracker) is None:
-                    return {"language": value}
-        if current in LANGUAGES:
-            return {}
-        fallback = telegram_language(tracker)
-        if fallback:
-            return {"language": fallback}
-        value = found[0].get("value") if found else None
-        return {"language": value if value in LANGUAGES else "fr"}
+        entity = found[0] if found else {}
+        value = next_language(
+            entity.get("value"),
+            float(entity.get("confidence_entity") or 0.0),
+            bool(latest_entities(tracker, "unsupported_language")),
+            tracker.get_slot("language"),
+            telegram_language(tracker),
+        )
+        return {} if value == tracker.get_slot("language") else {"language": value}
 
     async def extract_jurisdiction(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -91,9 +91,9 @@ def folds(examples: List[Example], k: int, seed: int = 42) -> List[List[Example]
 
 def write_training_files(
     examples: List[Example], directory: Path, root: Path = NLU_DIR
-) -> Path:
-    """Writes these examples as Rasa YAML, one file per language, plus one file of every
-    lookup table and synonym; returns the directory (Rasa trains on it).
+) -> None:
+    """Writes these examples as Rasa YAML into `directory` (Rasa trains on it), one file
+    per language, plus one file of every lookup table and synonym.
 
     One file per language because Rasa's writer keeps one block per intent and the
     block's metadata: in one file, `out_of_scope`'s `language: other` (nlu/other) would
@@ -112,7 +112,6 @@ def write_training_files(
             data = TrainingData(training_examples=messages)
             writer.dump(directory / f"{language}.yml", data)
     writer.dump(directory / "lookups.yml", training_data([], root))
-    return directory
 
 
 def training_data(examples: List[Example], root: Path = NLU_DIR) -> TrainingData:

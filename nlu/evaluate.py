@@ -61,39 +61,35 @@ def parse_all(model: str, texts: List[str]) -> List[Dict[str, Any]]:
     return asyncio.run(_parse_all(model, texts))
 
 
+def language_entity(parse: Dict[str, Any]) -> Dict[str, Any]:
+    """The parse's first `language` entity ({} without one)."""
+    found = [e for e in parse.get("entities") or [] if e.get("entity") == "language"]
+    return found[0] if found else {}
+
+
+def is_unsupported(parse: Dict[str, Any]) -> bool:
+    """Whether the language identifier marked the message as an unsupported language."""
+    return any(e.get("entity") == "unsupported_language" for e in parse.get("entities") or [])
+
+
 def predicted_language(parse: Dict[str, Any]) -> Optional[str]:
     """`other` for an unsupported language, else the `language` entity, else None."""
-    entities = parse.get("entities") or []
-    if any(e.get("entity") == "unsupported_language" for e in entities):
-        return OTHER
-    found = [e.get("value") for e in entities if e.get("entity") == "language"]
-    return found[0] if found else None
+    return OTHER if is_unsupported(parse) else language_entity(parse).get("value")
 
 
-def predicted_confidence(parse: Dict[str, Any]) -> float:
-    """The confidence of the `language` entity (0 without one)."""
-    for entity in parse.get("entities") or []:
-        if entity.get("entity") == "language":
-            return float(entity.get("confidence_entity") or 0.0)
-    return 0.0
-
-
-def reply_language(parse: Dict[str, Any], conversation: str) -> Optional[str]:
-    """The language Accord answers in, mid-conversation in `conversation`'s language.
-
-    The `language` slot follows a message only when its language entity is confident
-    (`actions.slot_mappings.CONFIDENT`); "hello" or "ok" (Latin letters, too short to
-    tell) keeps the conversation's language. An unsupported language gets the
+def reply_language(parse: Dict[str, Any], conversation: str) -> str:
+    """The language Accord answers in, mid-conversation in `conversation`'s language:
+    the `language` slot's own rule (`actions.slot_mappings.next_language`), so "hello"
+    or "ok" keeps the conversation's language. An unsupported language gets the
     trilingual choice (`other`).
     """
-    from actions.slot_mappings import CONFIDENT
+    from actions.slot_mappings import next_language
 
-    language = predicted_language(parse)
-    if language == OTHER:
+    if is_unsupported(parse):
         return OTHER
-    if language in LANGUAGES and predicted_confidence(parse) >= CONFIDENT:
-        return language
-    return conversation if conversation in LANGUAGES else language
+    entity = language_entity(parse)
+    confidence = float(entity.get("confidence_entity") or 0.0)
+    return next_language(entity.get("value"), confidence, False, conversation, None)
 
 
 def macro_f1(gold: List[str], pred: List[str]) -> float:

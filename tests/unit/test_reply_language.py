@@ -29,4 +29,4 @@ def test_an_unsupported_language_gets_the_language_choice():
 
 def test_no_entity_keeps_the_conversation_language():
     assert reply_language({"entities": []}, "ru") == "ru"
-    assert reply_language({}, "other") is None
+    assert reply_language({}, "zh") == "zh"
