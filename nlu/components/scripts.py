@@ -39,12 +39,16 @@ class ScriptCounts:
         """`han`, `cyrillic`, `latin`, `foreign` or `none` (no letters at all).
 
         Han characters carry a word's worth of meaning each, so they weigh double
-        against alphabetic letters.
+        against alphabetic letters. Latin letters count a third next to Han or
+        Cyrillic: Chinese and Russian users mix in English words, names and case
+        references ("cancel掉", "дело DR-4K7Q2M"), while a French message with a Chinese
+        or Russian name in it is still mostly French. A tie goes to Han, then Cyrillic.
         """
+        mixed = self.han or self.cyrillic
         weights = {
             "han": 2 * self.han,
             "cyrillic": self.cyrillic,
-            "latin": self.latin,
+            "latin": self.latin / 3 if mixed else self.latin,
             "foreign": 2 * self.foreign,
         }
         best = max(weights, key=lambda key: weights[key])

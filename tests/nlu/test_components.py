@@ -69,7 +69,11 @@ def test_fold():
 @pytest.mark.parametrize(
     "text,dominant",
     [("你好", "han"), ("привет", "cyrillic"), ("salut", "latin"), ("123 👍", "none"),
-     ("こんにちは", "foreign"), ("我想 book 一个房间", "han")],
+     ("こんにちは", "foreign"), ("我想 book 一个房间", "han"), ("hello呀", "han"),
+     ("Accord你好", "han"), ("我的邮箱是 zhang.wei.photo@gmail.com", "han"),
+     ("cancel掉", "han"), ("mon client 王先生 refuse de payer", "latin"),
+     ("mon client Иван refuse de payer", "latin"), ("写真のキャンセル", "foreign"),
+     ("дело DR-4K7Q2M", "cyrillic")],
 )
 def test_dominant_script(text, dominant):
     assert count_scripts(text).dominant == dominant
