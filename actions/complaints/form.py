@@ -13,12 +13,12 @@ from typing import Any, Dict, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.common import jurisdiction_of, latest_user_metadata
 from actions.complaints import validators as check
 from actions.complaints.labels import DISPUTE_TYPES, FIELDS
+from actions.free_text import INTERRUPTIONS, WITH_DENY, WITH_YES_NO, TypedAnswersForm
 
 Result = Dict[Text, Any]
 MAX_FAILURES = 3
@@ -65,8 +65,19 @@ def accepted(slot: Text, value: Any) -> Result:
     return {slot: value, FAILURES: None}
 
 
-class ValidateComplaintForm(FormValidationAction):
+class ValidateComplaintForm(TypedAnswersForm):
     """Validates the answers of `complaint_form`."""
+
+    typed_slots = {
+        "studio_name": INTERRUPTIONS,
+        "shoot_reference": WITH_DENY,
+        "dispute_type": INTERRUPTIONS,
+        "description": INTERRUPTIONS,
+        "desired_resolution": INTERRUPTIONS,
+        "evidence": WITH_YES_NO,
+        "contact": INTERRUPTIONS,
+        "complaint_confirmed": WITH_YES_NO,
+    }
 
     def name(self) -> Text:
         return "validate_complaint_form"

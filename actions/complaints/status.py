@@ -16,6 +16,7 @@ from actions.common import language_of, latest_user_metadata
 from actions.complaints import store
 from actions.complaints import validators as check
 from actions.complaints.labels import status_name
+from actions.free_text import INTERRUPTIONS, TypedAnswersForm
 
 logger = logging.getLogger(__name__)
 Events = List[Dict[Text, Any]]
@@ -88,6 +89,15 @@ class ActionAddToCase(Action):
             return [SlotSet("case_addition", NO_CASE)]
         dispatcher.utter_message(response="utter_ask_case_addition", case_ref=ref)
         return [SlotSet("addition_case_ref", ref), SlotSet("case_addition", None)]
+
+
+class ValidateCaseAdditionForm(TypedAnswersForm):
+    """Takes the client's typed addition (files arrive as "__files__")."""
+
+    typed_slots = {"case_addition": INTERRUPTIONS}
+
+    def name(self) -> Text:
+        return "validate_case_addition_form"
 
 
 class ActionSaveCaseAddition(Action):

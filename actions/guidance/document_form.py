@@ -14,11 +14,11 @@ from typing import Any, Dict, List, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.common import language_of
 from actions.complaints.validators import is_skip
+from actions.free_text import WITH_DENY, TypedAnswersForm
 from actions.guidance import documents
 from actions.guidance.flow import current_step
 
@@ -40,8 +40,14 @@ def clean_answer(slot: Text, value: Any) -> Any:
     return text[: MAX_LENGTH.get(slot, DEFAULT_MAX)].strip()
 
 
-class ValidateDocumentForm(FormValidationAction):
+class ValidateDocumentForm(TypedAnswersForm):
     """Validates the answers of `document_form`."""
+
+    typed_slots = {
+        slot: WITH_DENY
+        for slot in ("client_name", "photographer_name", "shoot_date", "amount",
+                     "solution", "deadline")
+    }
 
     def name(self) -> Text:
         return "validate_document_form"
