@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from nlu.components.language_id import LanguageIdentifier, NaiveBayes
+from nlu.components.language_id import LanguageIdentifier, LatinModel
 from nlu.components.lexicon import LexiconEntityExtractor
 from nlu.components.scripts import count_scripts, fold
 from nlu.components.tokenizer import ScriptAwareTokenizer
@@ -87,7 +87,7 @@ def identifier() -> LanguageIdentifier:
     other = ["hello I am a photographer", "my client does not want to pay",
              "the photos are blurry", "I want to file a complaint against the studio",
              "thank you very much for your help", "how does mediation work"]
-    model = NaiveBayes.fit([(t, "fr") for t in french] + [(t, "other") for t in other])
+    model = LatinModel.fit([(t, "fr") for t in french] + [(t, "other") for t in other])
     return LanguageIdentifier({}, None, None, model)
 
 

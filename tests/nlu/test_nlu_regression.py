@@ -22,6 +22,13 @@ THRESHOLDS = {
 }
 DISPUTE_TYPE_MIN = 0.9
 ONE_WORD_MIN = 0.99
+# French messages naming foreign places or brands: still French, not the language choice
+FRENCH_WITH_FOREIGN_NAMES = [
+    "j'habite à Shanghai", "mon client vit à Londres depuis deux ans",
+    "le shooting a eu lieu à Vladivostok", "on a fait les photos à Chongqing",
+    "je fais surtout du street photography à Brooklyn",
+    "la cliente travaille chez Google et refuse de payer",
+]
 
 
 def fingerprint() -> str:
@@ -48,8 +55,8 @@ def held_out():
             old.unlink()
         model = Path(evaluate.train(evaluate.CONFIGS["accord"], train_set, cache, name))
     texts = [e.text for e in test_set] + [w for w, _ in evaluate.ONE_WORD]
-    parses = evaluate.parse_all(str(model), texts)
-    return test_set, parses
+    parses = evaluate.parse_all(str(model), texts + FRENCH_WITH_FOREIGN_NAMES)
+    return test_set, parses[: len(texts)], parses[len(texts):]
 
 
 def test_split_is_disjoint_and_covers_every_intent():
@@ -66,7 +73,7 @@ def test_split_is_disjoint_and_covers_every_intent():
 
 @pytest.mark.parametrize("language", sorted(THRESHOLDS))
 def test_held_out_accuracy_per_language(held_out, language):
-    test_set, parses = held_out
+    test_set, parses, _ = held_out
     scores = evaluate.score(test_set, parses[: len(test_set)])[language]
     for metric, minimum in THRESHOLDS[language].items():
         assert scores[metric] >= minimum, (language, metric, scores[metric])
@@ -75,13 +82,13 @@ def test_held_out_accuracy_per_language(held_out, language):
 
 
 def test_unsupported_languages_are_recognised(held_out):
-    test_set, parses = held_out
+    test_set, parses, _ = held_out
     scores = evaluate.score(test_set, parses[: len(test_set)])["other"]
     assert scores["language_id_accuracy"] >= 0.8, scores
 
 
 def test_one_word_messages_get_their_language(held_out):
-    test_set, parses = held_out
+    test_set, parses, _ = held_out
     one_word = parses[len(test_set):]
     correct = [
         evaluate.predicted_language(p) == lang
@@ -89,4 +96,12 @@ def test_one_word_messages_get_their_language(held_out):
     ]
     assert sum(correct) / len(correct) >= ONE_WORD_MIN, list(
         zip(evaluate.ONE_WORD, correct)
+    )
+
+
+def test_foreign_names_do_not_make_french_foreign(held_out):
+    *_, parses = held_out
+    found = [evaluate.predicted_language(p) for p in parses]
+    assert found == ["fr"] * len(FRENCH_WITH_FOREIGN_NAMES), list(
+        zip(FRENCH_WITH_FOREIGN_NAMES, found)
     )
