@@ -63,7 +63,7 @@ class LatinModel:
     character n-grams a message has, stored as JSON (one weight per n-gram).
 
     Chosen over a naive Bayes on n-gram counts (README, "Languages"): trained on 3 259
-    French sentences against about 130 foreign ones, the naive Bayes took French
+    French sentences against about 160 foreign ones, the naive Bayes took French
     messages naming a foreign city ("j'habite à Shanghai", "on est à Chongqing") for
     another language. Presence rather than counts, so that a long message is not
     foreign for having many "a"s; classes weighted to balance.
