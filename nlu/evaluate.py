@@ -107,8 +107,16 @@ def macro_f1(gold: List[str], pred: List[str]) -> float:
     return sum(scores) / len(scores) if scores else 0.0
 
 
+def share(hits: List[bool], measured: bool = True) -> Optional[float]:
+    """The fraction of hits, or None when the measure does not apply."""
+    return sum(hits) / len(hits) if measured and hits else None
+
+
 def score(test: List[Example], parses: List[Dict[str, Any]]) -> Dict[str, Any]:
-    """Metrics per language for one model."""
+    """Metrics per language for one model. A model that names no language at all (the
+    stock pipeline) gets no language-ID or reply-language figure, rather than the
+    conversation's language scored as its answer."""
+    identifies = any(language_entity(p) or is_unsupported(p) for p in parses)
     result: Dict[str, Any] = {}
     for language in LANGUAGES + (OTHER,):
         pairs = [(e, p) for e, p in zip(test, parses) if e.language == language]
@@ -124,14 +132,12 @@ def score(test: List[Example], parses: List[Dict[str, Any]]) -> Dict[str, Any]:
             "n": len(pairs),
             "intent_accuracy": sum(g == p for g, p in zip(gold, pred)) / len(pairs),
             "intent_macro_f1": macro_f1(gold, pred),
-            "language_id_accuracy": sum(
-                predicted_language(p) == language for _, p in pairs
-            )
-            / len(pairs),
-            "reply_language_accuracy": sum(
-                reply_language(p, language) == language for _, p in pairs
-            )
-            / len(pairs),
+            "language_id_accuracy": share(
+                [predicted_language(p) == language for _, p in pairs], identifies
+            ),
+            "reply_language_accuracy": share(
+                [reply_language(p, language) == language for _, p in pairs], identifies
+            ),
             "dispute_type_n": len(with_type),
             "dispute_type_accuracy": (
                 sum(_types(e) == _predicted_types(p) for e, p in with_type)
@@ -193,10 +199,10 @@ def evaluate(
         "epochs_override": epochs,
         "training_seconds": round(training_seconds, 1),
         "per_language": score(test_set, held_out),
-        "one_word_language_id": sum(
-            predicted_language(p) == lang for p, (_, lang) in zip(one_word, ONE_WORD)
-        )
-        / len(ONE_WORD),
+        "one_word_language_id": share(
+            [predicted_language(p) == lang for p, (_, lang) in zip(one_word, ONE_WORD)],
+            any(language_entity(p) for p in one_word),
+        ),
     }
 
 
