@@ -3,17 +3,21 @@
 "Je ne suis pas client, je suis photographe" and "je ne suis pas photographe, je suis
 client" have the same words, and the sentence encoders put them close together: held
 out, most confusions of the model were `i_am_photographer` ↔ `i_am_client` (README,
-"NLU pipeline"). This featurizer adds four numbers to each message: a photographer-side
-word said, a client-side word said, a photographer-side word negated, a client-side word
-negated. The classifier learns what they weigh from the training examples.
+"NLU pipeline"). This featurizer adds six numbers to each message: a photographer-side
+word said, a client-side word said, each of them negated, and each of them named as the
+user's own side ("je suis la photographe", "я заказчик", "我是消费者": a self cue just
+before it), so that "я заказчик, а снимал фотограф" is not the photographer's message.
+The classifier learns what they weigh from the training examples.
 
 Learnt in `rasa train` from lookup tables in the training data (`nlu/<lang>/
 role_words.yml`): `role_word=photographer` and `role_word=client` (the sides' words),
-`negation` (cues) and `clause_break` (words that end a negation's reach, besides
-punctuation). Matching runs on the folded text (bot-wide `fold`: lower case, no
-accents): Latin and Cyrillic forms as whole words, Chinese ones as substrings. A side's
-word is negated when a cue comes before it in the same clause, with at most `window`
-words between (a Chinese character counts as one).
+`negation` (cues), `clause_break` (words that end a negation's reach, besides
+punctuation) and `self_cue` ("je suis", "я", "我是"). Matching runs on the folded text
+(bot-wide `fold`: lower case, no accents): Latin and Cyrillic forms as whole words,
+Chinese ones as substrings. A side's word is negated when a cue comes before it in the
+same clause, with at most `window` words between (a Chinese character counts as one);
+it names the user's side when it is not negated and a self cue comes before it in the
+same clause with at most `self_window` words between.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ logger = logging.getLogger(__name__)
 LEXICON_FILE = "role_words.json"
 SIDES = ("photographer", "client")
 # tables of function words: not domain words, so not added to jieba (tokenizer.py)
-FUNCTION_WORD_TABLES = ("negation", "clause_break")
+FUNCTION_WORD_TABLES = ("negation", "clause_break", "self_cue")
 KINDS = ("role_word", *FUNCTION_WORD_TABLES)
 PUNCTUATION = regex.compile(r"[,.;:!?…()\[\]«»\"，。；：！？、（）]")
 GAP_WORDS = regex.compile(r"\p{Han}|[\p{L}\p{N}]+")
@@ -81,6 +85,9 @@ class RoleFeaturizer(SparseFeaturizer, GraphComponent):
             "scale": 3.0,
             # words allowed between a negation cue and the side's word it negates
             "window": 3,
+            # words allowed between a self cue ("je suis", "я", "我是") and the side's
+            # word that says who the user is ("je suis la photographe")
+            "self_window": 1,
         }
 
     @classmethod
@@ -161,25 +168,37 @@ class RoleFeaturizer(SparseFeaturizer, GraphComponent):
         pattern = self._patterns.get(key)
         return [m.span() for m in pattern.finditer(text)] if pattern else []
 
+    def _cued(self, cues: List[Span], breaks: List[int], start: int, window: int,
+              folded: str) -> bool:
+        """Whether one of the cues comes before `start` in the same clause, with at
+        most `window` words between."""
+        return any(
+            cue_end <= start
+            and not any(cue_end <= b < start for b in breaks)
+            and len(GAP_WORDS.findall(folded[cue_end:start])) <= window
+            for _, cue_end in cues
+        )
+
     def sides(self, text: str) -> np.ndarray:
-        """[photographer said, client said, photographer negated, client negated]."""
+        """[photographer said, client said, photographer negated, client negated,
+        photographer named as the user's side, client named as the user's side]."""
         folded = normalise(text)
         breaks = sorted(
             [m.start() for m in PUNCTUATION.finditer(folded)]
             + [start for start, _ in self._spans("clause_break", folded)]
         )
-        cues = self._spans("negation", folded)
-        values = np.zeros(4, dtype=np.float32)
+        negations = self._spans("negation", folded)
+        selves = self._spans("self_cue", folded)
+        values = np.zeros(6, dtype=np.float32)
         for index, side in enumerate(SIDES):
-            for start, end in self._spans(f"role_word={side}", folded):
-                negated = any(
-                    cue_end <= start
-                    and not any(cue_end <= b < start for b in breaks)
-                    and len(GAP_WORDS.findall(folded[cue_end:start]))
-                    <= self._config["window"]
-                    for _, cue_end in cues
-                )
+            for start, _ in self._spans(f"role_word={side}", folded):
+                negated = self._cued(negations, breaks, start, self._config["window"],
+                                     folded)
                 values[index + (2 if negated else 0)] = 1.0
+                if not negated and self._cued(
+                    selves, breaks, start, self._config["self_window"], folded
+                ):
+                    values[index + 4] = 1.0
         return values
 
     def _featurize(self, messages: List[Message]) -> None:

@@ -17,7 +17,7 @@ from nlu.components.roles import RoleFeaturizer
 from nlu.components.tokenizer import ScriptAwareTokenizer
 
 NLU = Path(__file__).resolve().parents[2] / "nlu"
-SAID_P, SAID_C, DENIED_P, DENIED_C = range(4)
+SAID_P, SAID_C, DENIED_P, DENIED_C, SELF_P, SELF_C = range(6)
 
 
 def project_lexicon() -> TrainingData:
@@ -43,14 +43,14 @@ def on(featurizer: RoleFeaturizer, text: str) -> set:
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("je ne suis pas client, je suis photographe", {SAID_P, DENIED_C}),
+    ("je ne suis pas client, je suis photographe", {SAID_P, DENIED_C, SELF_P}),
     ("moi je suis pas photographe, c'est moi qui ai payé la séance", {DENIED_P, SAID_C}),
-    ("je ne suis pas photographe je suis le client", {DENIED_P, SAID_C}),
-    ("Je suis PHOTOGRAPHE", {SAID_P}),
+    ("je ne suis pas photographe je suis le client", {DENIED_P, SAID_C, SELF_C}),
+    ("Je suis PHOTOGRAPHE", {SAID_P, SELF_P}),
     ("J’ai payé la séance", {SAID_C}),
-    ("我不是摄影师，我是客户", {DENIED_P, SAID_C}),
-    ("不是客人啦，我是攝影師", {DENIED_C, SAID_P}),
-    ("我是商家，不是消费者", {SAID_P, DENIED_C}),
+    ("我不是摄影师，我是客户", {DENIED_P, SAID_C, SELF_C}),
+    ("不是客人啦，我是攝影師", {DENIED_C, SAID_P, SELF_P}),
+    ("我是商家，不是消费者", {SAID_P, SELF_P, DENIED_C}),
     ("я не клиент, а фотограф", {DENIED_C, SAID_P}),
     ("Я НЕ ФОТОГРАФ", {DENIED_P}),
     ("меня снимали в студии", {SAID_C}),
@@ -71,7 +71,19 @@ def test_negation_reaches_only_a_few_words_and_stops_at_a_clause(featurizer):
     far = "ce n'est pas ce que je voulais dire au sujet du photographe"
     assert on(featurizer, far) == {SAID_P}
     assert on(featurizer, "pas d'accord. photographe") == {SAID_P}
-    assert on(featurizer, "pas moi photographe") == {SAID_P}  # "moi" ends the clause
+    # "moi" ends the negation's clause, and names the user's side
+    assert on(featurizer, "pas moi photographe") == {SAID_P, SELF_P}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("je suis la photographe qui a fait la séance", {SAID_P, SELF_P}),
+    ("c'est moi qui ai embauché le photographe", {SAID_P}),  # too far: not a self
+    ("я заказчик, а снимал фотограф", {SAID_C, SELF_C, SAID_P}),
+    ("мы не клиенты, мы фотографы", {DENIED_C, SAID_P, SELF_P}),
+    ("我是消费者，摄影师是对方", {SAID_C, SELF_C, SAID_P}),
+])
+def test_the_side_the_user_names_as_their_own(featurizer, text, expected):
+    assert on(featurizer, text) == expected
 
 
 def test_features_are_one_scaled_sentence_row(featurizer):
@@ -79,8 +91,8 @@ def test_features_are_one_scaled_sentence_row(featurizer):
     featurizer.process([message])
     sequence, sentence = message.get_sparse_features(TEXT)
     assert sequence is None
-    assert sentence.features.shape == (1, 4)
-    assert sentence.features.toarray().tolist() == [[3.0, 0.0, 0.0, 3.0]]
+    assert sentence.features.shape == (1, 6)
+    assert sentence.features.toarray().tolist() == [[3.0, 0.0, 0.0, 3.0, 0.0, 0.0]]
 
 
 def test_messages_without_text_get_no_features(featurizer):
@@ -95,9 +107,10 @@ def test_only_its_own_lookup_tables_are_learnt():
         {"name": "role_word=judge", "elements": ["juge"]},
         {"name": "role_word=client", "elements": ["client"]},
         {"name": "negation", "elements": ["pas"]},
+        {"name": "self_cue", "elements": ["je suis"]},
     ])
     assert RoleFeaturizer.collect(data) == {
-        "role_word=client": ["client"], "negation": ["pas"]
+        "role_word=client": ["client"], "negation": ["pas"], "self_cue": ["je suis"]
     }
 
 
