@@ -56,7 +56,7 @@ def load_examples(root: Path = NLU_DIR) -> List[Example]:
 
 def _groups(examples: List[Example]) -> List[List[Example]]:
     """The examples per (language, intent), each group in a fixed pseudo-random order:
-    by a hash of the text, so that adding an example moves no other one."""
+    by a hash of the text, so that adding an example leaves the others in order."""
     groups: Dict[Tuple[str, str], List[Example]] = defaultdict(list)
     for example in examples:
         groups[(example.language, example.intent)].append(example)

@@ -107,6 +107,11 @@ def macro_f1(gold: List[str], pred: List[str]) -> float:
     return sum(scores) / len(scores) if scores else 0.0
 
 
+def names_languages(parses: List[Dict[str, Any]]) -> bool:
+    """Whether the model identifies languages at all (the stock pipeline does not)."""
+    return any(language_entity(p) or is_unsupported(p) for p in parses)
+
+
 def share(hits: List[bool], measured: bool = True) -> Optional[float]:
     """The fraction of hits, or None when the measure does not apply."""
     return sum(hits) / len(hits) if measured and hits else None
@@ -116,7 +121,7 @@ def score(test: List[Example], parses: List[Dict[str, Any]]) -> Dict[str, Any]:
     """Metrics per language for one model. A model that names no language at all (the
     stock pipeline) gets no language-ID or reply-language figure, rather than the
     conversation's language scored as its answer."""
-    identifies = any(language_entity(p) or is_unsupported(p) for p in parses)
+    identifies = names_languages(parses)
     result: Dict[str, Any] = {}
     for language in LANGUAGES + (OTHER,):
         pairs = [(e, p) for e, p in zip(test, parses) if e.language == language]
@@ -201,7 +206,7 @@ def evaluate(
         "per_language": score(test_set, held_out),
         "one_word_language_id": share(
             [predicted_language(p) == lang for p, (_, lang) in zip(one_word, ONE_WORD)],
-            any(language_entity(p) for p in one_word),
+            names_languages(one_word),
         ),
     }
 
