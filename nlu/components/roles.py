@@ -11,13 +11,22 @@ The classifier learns what they weigh from the training examples.
 
 Learnt in `rasa train` from lookup tables in the training data (`nlu/<lang>/
 role_words.yml`): `role_word=photographer` and `role_word=client` (the sides' words),
-`negation` (cues), `clause_break` (words that end a negation's reach, besides
-punctuation) and `self_cue` ("je suis", "я", "我是"). Matching runs on the folded text
-(bot-wide `fold`: lower case, no accents): Latin and Cyrillic forms as whole words,
-Chinese ones as substrings. A side's word is negated when a cue comes before it in the
-same clause, with at most `window` words between (a Chinese character counts as one);
-it names the user's side when it is not negated and a self cue comes before it in the
-same clause with at most `self_window` words between.
+`role_phrase=<side>` (phrases that tell the side as well: "mon client", "у фотографа",
+"给客户拍", "我请的摄影师"; matched as the words are, but kept out of jieba's
+dictionary, so that they do not change how Chinese is cut), `negation` (cues),
+`clause_break` (words that end a negation's reach, besides punctuation), `self_cue`
+("je suis", "я", "我是") and `counterpart_cue` (prepositions and verbs after which a
+side's word names the other party: "pour le client", "с фотографом", "нанял
+фотографа"; none in Chinese, where they measured worse). Matching runs on the folded
+text (bot-wide `fold`: lower case, no accents): Latin and Cyrillic forms as whole
+words, Chinese ones as substrings; a match overlapping a longer one does not count
+("mon photographe" is the client's phrase). A side's word (not a phrase, which says
+its side already) counts for the other side when a counterpart cue comes before it in
+the same clause with at most `counterpart_window` words between (a Chinese character
+counts as one), the cue not inside a self cue or a match of the word's own side.
+It is negated when a negation cue comes before it in the same clause with at most
+`window` words between; it names the user's side when it is not negated and a self
+cue comes before it in the same clause with at most `self_window` words between.
 """
 
 from __future__ import annotations
@@ -44,13 +53,21 @@ from nlu.components.stored import read_json, write_json
 logger = logging.getLogger(__name__)
 
 LEXICON_FILE = "role_words.json"
-SIDES = ("photographer", "client")
 # tables of function words: not domain words, so not added to jieba (tokenizer.py)
-FUNCTION_WORD_TABLES = ("negation", "clause_break", "self_cue")
-KINDS = ("role_word", *FUNCTION_WORD_TABLES)
+FUNCTION_WORD_TABLES = ("negation", "clause_break", "self_cue", "counterpart_cue")
+# tables kept out of jieba's dictionary besides those (this module's and outcomes.py's)
+LEXICON_ONLY_TABLES = (*FUNCTION_WORD_TABLES, "role_phrase", "outcome_word",
+                       "outcome_phrase")
 PUNCTUATION = regex.compile(r"[,.;:!?…()\[\]«»\"，。；：！？、（）]")
 GAP_WORDS = regex.compile(r"\p{Han}|[\p{L}\p{N}]+")
 Span = Tuple[int, int]
+
+
+def for_jieba(table_name: str) -> bool:
+    """Whether a lookup table's Chinese elements go into jieba's dictionary: not the
+    function words ("不是", "我是") nor the side's phrases ("给客户拍"), which would
+    change how every sentence is cut."""
+    return table_name.partition("=")[0] not in LEXICON_ONLY_TABLES
 
 
 def normalise(text: str) -> str:
@@ -76,6 +93,14 @@ def pattern_of(forms: List[str]) -> Optional[Any]:
 class RoleFeaturizer(SparseFeaturizer, GraphComponent):
     """Which side the message says the user is on, and which side it denies."""
 
+    # lookup tables `<TABLE>_word=<side>` and `<TABLE>_phrase=<side>`
+    TABLE = "role"
+    SIDES: Tuple[str, ...] = ("photographer", "client")
+    # the two features of the side named as the user's own
+    SELF_FEATURES = True
+    # whether a counterpart cue gives a side's word to the other side
+    COUNTERPARTS = True
+
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         """Returns the component's default config."""
@@ -88,6 +113,9 @@ class RoleFeaturizer(SparseFeaturizer, GraphComponent):
             # words allowed between a self cue ("je suis", "я", "我是") and the side's
             # word that says who the user is ("je suis la photographe")
             "self_window": 1,
+            # words allowed between a counterpart cue and the side's word it gives to
+            # the other side ("pour un client", "с фотографом")
+            "counterpart_window": 1,
         }
 
     @classmethod
@@ -137,23 +165,26 @@ class RoleFeaturizer(SparseFeaturizer, GraphComponent):
         """Loads the lexicon stored in training."""
         lexicon = read_json(model_storage, resource, LEXICON_FILE)
         if lexicon is None:
-            logger.warning("RoleFeaturizer: no stored lexicon")
+            logger.warning("%s: no stored lexicon", cls.__name__)
         return cls(config, model_storage, resource, execution_context.node_name, lexicon)
 
-    @staticmethod
-    def collect(training_data: TrainingData) -> Dict[str, List[str]]:
-        """The lexicon from the lookup tables `role_word=<side>`, `negation` and
-        `clause_break`."""
+    @classmethod
+    def collect(cls, training_data: TrainingData) -> Dict[str, List[str]]:
+        """The lexicon from the lookup tables `role_word=<side>`, `role_phrase=<side>`
+        and the function words (FUNCTION_WORD_TABLES)."""
+        side_tables = (f"{cls.TABLE}_word", f"{cls.TABLE}_phrase")
         lexicon: Dict[str, List[str]] = {}
         for table in training_data.lookup_tables:
             name = str(table.get("name", ""))
             kind, _, side = name.partition("=")
             elements = table.get("elements")
-            if kind not in KINDS or not isinstance(elements, list):
+            if kind not in (*side_tables, *FUNCTION_WORD_TABLES) or not isinstance(
+                elements, list
+            ):
                 continue
-            if kind == "role_word" and side not in SIDES:
+            if kind in side_tables and side not in cls.SIDES:
                 continue
-            key = name if kind == "role_word" else kind
+            key = name if kind in side_tables else kind
             lexicon.setdefault(key, []).extend(str(e) for e in elements)
         return lexicon
 
@@ -161,7 +192,8 @@ class RoleFeaturizer(SparseFeaturizer, GraphComponent):
         """Learns and stores the lexicon."""
         self._set_lexicon(self.collect(training_data))
         write_json(self._model_storage, self._resource, LEXICON_FILE, self._lexicon)
-        logger.debug("role lexicon: %s", {k: len(v) for k, v in self._lexicon.items()})
+        logger.debug("%s lexicon: %s", self.TABLE,
+                     {k: len(v) for k, v in self._lexicon.items()})
         return self._resource
 
     def _spans(self, key: str, text: str) -> List[Span]:
@@ -181,7 +213,8 @@ class RoleFeaturizer(SparseFeaturizer, GraphComponent):
 
     def sides(self, text: str) -> np.ndarray:
         """[photographer said, client said, photographer negated, client negated,
-        photographer named as the user's side, client named as the user's side]."""
+        photographer named as the user's side, client named as the user's side]; the
+        last two only with SELF_FEATURES, the sides are SIDES."""
         folded = normalise(text)
         breaks = sorted(
             [m.start() for m in PUNCTUATION.finditer(folded)]
@@ -189,17 +222,44 @@ class RoleFeaturizer(SparseFeaturizer, GraphComponent):
         )
         negations = self._spans("negation", folded)
         selves = self._spans("self_cue", folded)
-        values = np.zeros(6, dtype=np.float32)
-        for index, side in enumerate(SIDES):
-            for start, _ in self._spans(f"role_word={side}", folded):
-                negated = self._cued(negations, breaks, start, self._config["window"],
-                                     folded)
-                values[index + (2 if negated else 0)] = 1.0
-                if not negated and self._cued(
-                    selves, breaks, start, self._config["self_window"], folded
-                ):
-                    values[index + 4] = 1.0
+        values = np.zeros(6 if self.SELF_FEATURES else 4, dtype=np.float32)
+        # a cue inside a self cue is not one ("с" in "мы с женой")
+        counterparts = [
+            (start, end) for start, end in self._spans("counterpart_cue", folded)
+            if not any(start < s_end and s_start < end for s_start, s_end in selves)
+        ]
+        words = self._side_words(folded)
+        for index, start, _, phrase in words:
+            # nor a cue inside a match of the word's own side: "跟" of "婚礼跟拍" does
+            # not give "摄影师" to the client, "engagé" of "j'ai engagé" does
+            cues = [(c_start, c_end) for c_start, c_end in counterparts
+                    if not any(c_start < end and start_ < c_end
+                               for side, start_, end, _ in words if side == index)]
+            if self.COUNTERPARTS and not phrase and self._cued(
+                cues, breaks, start, self._config["counterpart_window"], folded
+            ):
+                index = 1 - index
+            negated = self._cued(negations, breaks, start, self._config["window"],
+                                 folded)
+            values[index + (2 if negated else 0)] = 1.0
+            if self.SELF_FEATURES and not negated and self._cued(
+                selves, breaks, start, self._config["self_window"], folded
+            ):
+                values[index + 4] = 1.0
         return values
+
+    def _side_words(self, folded: str) -> List[Tuple[int, int, int, bool]]:
+        """(side's index, start, end, whether a phrase) of each side's word or phrase,
+        except those overlapping a longer match: "mon photographe" is the client's
+        phrase, and its "photographe" is not the photographer's word."""
+        found = [(index, span, kind == "phrase")
+                 for index, side in enumerate(self.SIDES) for kind in ("word", "phrase")
+                 for span in self._spans(f"{self.TABLE}_{kind}={side}", folded)]
+        return [
+            (index, start, end, phrase) for index, (start, end), phrase in found
+            if not any(o_start < end and start < o_end and o_end - o_start > end - start
+                       for _, (o_start, o_end), _ in found)
+        ]
 
     def _featurize(self, messages: List[Message]) -> None:
         for message in messages:

@@ -23,7 +23,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu.components.roles import FUNCTION_WORD_TABLES
+from nlu.components.roles import for_jieba
 from nlu.components.scripts import CYRILLIC, HAN, HAN_RUN, LATIN, fold
 
 logger = logging.getLogger(__name__)
@@ -125,8 +125,8 @@ class ScriptAwareTokenizer(Tokenizer):
 
     @staticmethod
     def collect_chinese_words(training_data: TrainingData) -> List[str]:
-        """Chinese entity spans and lookup elements (not the function-word tables of
-        nlu/components/roles.py), to keep them whole words."""
+        """Chinese entity spans and lookup elements (not the function words and side
+        phrases of nlu/components/roles.py), to keep them whole words."""
         words = set()
         for example in training_data.training_examples:
             text = example.get(TEXT) or ""
@@ -136,8 +136,7 @@ class ScriptAwareTokenizer(Tokenizer):
                     words.add(span.strip())
         for table in training_data.lookup_tables:
             elements = table.get("elements")
-            # function words ("不是", "我是") would change how every sentence is cut
-            if isinstance(elements, list) and table.get("name") not in FUNCTION_WORD_TABLES:
+            if isinstance(elements, list) and for_jieba(str(table.get("name", ""))):
                 words.update(e.strip() for e in elements if HAN.search(e))
         return sorted(words)
 

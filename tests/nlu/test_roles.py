@@ -68,7 +68,7 @@ def test_words_inside_other_words_do_not_count(featurizer):
 
 def test_negation_reaches_only_a_few_words_and_stops_at_a_clause(featurizer):
     assert on(featurizer, "je ne suis pas du tout le photographe") == {DENIED_P}
-    far = "ce n'est pas ce que je voulais dire au sujet du photographe"
+    far = "ce n'est pas ce que je voulais dire sur le photographe"
     assert on(featurizer, far) == {SAID_P}
     assert on(featurizer, "pas d'accord. photographe") == {SAID_P}
     # "moi" ends the negation's clause, and names the user's side
@@ -77,13 +77,56 @@ def test_negation_reaches_only_a_few_words_and_stops_at_a_clause(featurizer):
 
 @pytest.mark.parametrize("text, expected", [
     ("je suis la photographe qui a fait la séance", {SAID_P, SELF_P}),
-    ("c'est moi qui ai embauché le photographe", {SAID_P}),  # too far: not a self
-    ("я заказчик, а снимал фотограф", {SAID_C, SELF_C, SAID_P}),
+    # too far for a self cue; hired, the photographer is the other party
+    ("c'est moi qui ai embauché le photographe", {SAID_C}),
+    ("я заказчик, а снимал фотограф", {SAID_C, SELF_C}),
     ("мы не клиенты, мы фотографы", {DENIED_C, SAID_P, SELF_P}),
     ("我是消费者，摄影师是对方", {SAID_C, SELF_C, SAID_P}),
+    # a phrase that tells the side is matched whole, before its words
+    ("我是给客户拍照的摄影师", {SAID_P, SELF_P}),
 ])
 def test_the_side_the_user_names_as_their_own(featurizer, text, expected):
     assert on(featurizer, text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("mon photographe ne répond plus", {SAID_C}),
+    ("une cliente m'a réservée pour son mariage", {SAID_P}),
+    ("我请的摄影师不回消息", {SAID_C}),
+    ("客户找我拍了一组写真", {SAID_P}),
+    ("заказывала съёмку у фотографа", {SAID_C}),
+    ("мой клиент недоволен", {SAID_P}),
+    ("я не нанимала фотографа", {DENIED_C}),
+    # a side's word after a counterpart cue names the other party
+    ("je travaille pour un client exigeant", {SAID_P}),
+    ("je suis cliente du studio", {SAID_C, SELF_C}),
+    ("у меня спор с клиентом", {SAID_P}),
+    ("поругалась с фотографом", {SAID_C}),
+    # ...unless the cue is part of a self cue
+    ("мы с женой фотографы", {SAID_P, SELF_P}),
+    # Chinese has no counterpart cues (they measured worse), so nothing is given away
+    ("我是婚礼跟拍摄影师", {SAID_P, SELF_P}),
+    ("我被客户投诉了", {SAID_C}),
+])
+def test_phrases_tell_the_side_of_the_speaker(featurizer, text, expected):
+    assert on(featurizer, text) == expected
+
+
+def test_a_cue_inside_a_match_of_the_words_own_side_gives_nothing_away(tmp_path):
+    """"跟" of "婚礼跟拍" does not give "摄影师" to the client; "请了" of the client's
+    "我请了" gives it."""
+    storage = LocalModelStorage(tmp_path)
+    context = ExecutionContext(GraphSchema({}), "test")
+    featurizer = RoleFeaturizer.create({}, storage, Resource("cues"), context)
+    featurizer.train(TrainingData(lookup_tables=[
+        {"name": "role_word=photographer", "elements": ["摄影师"]},
+        {"name": "role_phrase=photographer", "elements": ["婚礼跟拍"]},
+        {"name": "role_phrase=client", "elements": ["我请了"]},
+        {"name": "counterpart_cue", "elements": ["跟", "请了"]},
+    ]))
+    assert on(featurizer, "婚礼跟拍摄影师") == {SAID_P}
+    assert on(featurizer, "我请了个摄影师") == {SAID_C}
+    assert on(featurizer, "跟摄影师吵架") == {SAID_C}
 
 
 def test_features_are_one_scaled_sentence_row(featurizer):
@@ -106,11 +149,14 @@ def test_only_its_own_lookup_tables_are_learnt():
         {"name": "dispute_type=refund", "elements": ["rembours"]},
         {"name": "role_word=judge", "elements": ["juge"]},
         {"name": "role_word=client", "elements": ["client"]},
+        {"name": "role_phrase=client", "elements": ["mon photographe"]},
+        {"name": "role_phrase=judge", "elements": ["mon juge"]},
         {"name": "negation", "elements": ["pas"]},
         {"name": "self_cue", "elements": ["je suis"]},
     ])
     assert RoleFeaturizer.collect(data) == {
-        "role_word=client": ["client"], "negation": ["pas"], "self_cue": ["je suis"]
+        "role_word=client": ["client"], "role_phrase=client": ["mon photographe"],
+        "negation": ["pas"], "self_cue": ["je suis"],
     }
 
 
@@ -122,4 +168,4 @@ def test_bad_config_is_refused():
 def test_function_words_do_not_become_jieba_words():
     words = ScriptAwareTokenizer.collect_chinese_words(project_lexicon())
     assert "摄影师" in words
-    assert not {"不是", "我是", "而是"} & set(words)
+    assert not {"不是", "我是", "而是", "给客户拍", "我请的摄影师"} & set(words)
