@@ -3,46 +3,22 @@ included."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from rasa.engine.graph import ExecutionContext, GraphSchema
-from rasa.engine.storage.local_model_storage import LocalModelStorage
-from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.constants import TEXT
-from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.components.outcomes import OutcomeFeaturizer
 from nlu.components.tokenizer import ScriptAwareTokenizer
+from tests.nlu.test_roles import on, project_lexicon, trained_and_loaded
 
-NLU = Path(__file__).resolve().parents[2] / "nlu"
 SAID_OK, SAID_FAIL, DENIED_OK, DENIED_FAIL = range(4)
-FILES = ("role_words.yml", "outcome_words.yml")
-
-
-def project_lexicon() -> TrainingData:
-    """The project's own lookup tables of the three languages."""
-    return TrainingData().merge(
-        *(load_data(str(NLU / lang / name))
-          for lang in ("fr", "zh", "ru") for name in FILES)
-    )
 
 
 @pytest.fixture(scope="module")
 def featurizer(tmp_path_factory) -> OutcomeFeaturizer:
     """Trained on the project's lookup tables, stored, and loaded back."""
-    storage = LocalModelStorage(tmp_path_factory.mktemp("storage"))
-    resource = Resource("outcomes")
-    context = ExecutionContext(GraphSchema({}), "test")
-    trained = OutcomeFeaturizer.create({}, storage, resource, context)
-    trained.train(project_lexicon())
-    return OutcomeFeaturizer.load({}, storage, resource, context)
-
-
-def on(featurizer: OutcomeFeaturizer, text: str) -> set:
-    return {i for i, value in enumerate(featurizer.sides(text)) if value}
+    return trained_and_loaded(OutcomeFeaturizer, tmp_path_factory.mktemp("storage"),
+                              project_lexicon("outcome_words.yml"))
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -71,6 +47,8 @@ def test_features_are_four_scaled_numbers_and_roles_are_not_learnt(featurizer):
 
 
 def test_outcome_words_do_not_become_jieba_words():
-    words = ScriptAwareTokenizer.collect_chinese_words(project_lexicon())
+    words = ScriptAwareTokenizer.collect_chinese_words(
+        project_lexicon("outcome_words.yml")
+    )
     assert "摄影师" in words
     assert not {"成功", "拉黑", "没用", "谈妥"} & set(words)

@@ -20,22 +20,30 @@ NLU = Path(__file__).resolve().parents[2] / "nlu"
 SAID_P, SAID_C, DENIED_P, DENIED_C, SELF_P, SELF_C = range(6)
 
 
-def project_lexicon() -> TrainingData:
-    """The project's own lookup tables of the three languages."""
-    return TrainingData().merge(
-        *(load_data(str(NLU / lang / "role_words.yml")) for lang in ("fr", "zh", "ru"))
-    )
+def project_lexicon(*files: str) -> TrainingData:
+    """The project's own lookup tables of the three languages (role_words.yml and
+    `files`)."""
+    return TrainingData().merge(*(
+        load_data(str(NLU / lang / name))
+        for lang in ("fr", "zh", "ru") for name in ("role_words.yml", *files)
+    ))
+
+
+def trained_and_loaded(cls, directory: Path, data: TrainingData) -> RoleFeaturizer:
+    """A featurizer of class `cls` trained on `data`, stored, and loaded back."""
+    storage = LocalModelStorage(directory)
+    resource = Resource(cls.__name__)
+    context = ExecutionContext(GraphSchema({}), "test")
+    cls.create({}, storage, resource, context).train(data)
+    return cls.load({}, storage, resource, context)
 
 
 @pytest.fixture(scope="module")
 def featurizer(tmp_path_factory) -> RoleFeaturizer:
     """Trained on the project's lookup tables, stored, and loaded back."""
-    storage = LocalModelStorage(tmp_path_factory.mktemp("storage"))
-    resource = Resource("roles")
-    context = ExecutionContext(GraphSchema({}), "test")
-    trained = RoleFeaturizer.create({}, storage, resource, context)
-    trained.train(project_lexicon())
-    return RoleFeaturizer.load({}, storage, resource, context)
+    return trained_and_loaded(
+        RoleFeaturizer, tmp_path_factory.mktemp("storage"), project_lexicon()
+    )
 
 
 def on(featurizer: RoleFeaturizer, text: str) -> set:
