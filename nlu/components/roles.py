@@ -70,6 +70,11 @@ def for_jieba(table_name: str) -> bool:
     return table_name.partition("=")[0] not in LEXICON_ONLY_TABLES
 
 
+def overlap(one: Span, other: Span) -> bool:
+    """Whether two spans share a character."""
+    return one[0] < other[1] and other[0] < one[1]
+
+
 def normalise(text: str) -> str:
     """The folded text, typographic apostrophes made plain."""
     return fold(text).replace("’", "'").replace("ʼ", "'")
@@ -224,21 +229,18 @@ class RoleFeaturizer(SparseFeaturizer, GraphComponent):
         selves = self._spans("self_cue", folded)
         values = np.zeros(6 if self.SELF_FEATURES else 4, dtype=np.float32)
         # a cue inside a self cue is not one ("с" in "мы с женой")
-        counterparts = [
-            (start, end) for start, end in self._spans("counterpart_cue", folded)
-            if not any(start < s_end and s_start < end for s_start, s_end in selves)
-        ]
+        counterparts = [cue for cue in self._spans("counterpart_cue", folded)
+                        if not any(overlap(cue, own) for own in selves)]
         words = self._side_words(folded)
         for index, start, _, phrase in words:
-            # nor a cue inside a match of the word's own side: "跟" of "婚礼跟拍" does
-            # not give "摄影师" to the client, "engagé" of "j'ai engagé" does
-            cues = [(c_start, c_end) for c_start, c_end in counterparts
-                    if not any(c_start < end and start_ < c_end
-                               for side, start_, end, _ in words if side == index)]
-            if self.COUNTERPARTS and not phrase and self._cued(
-                cues, breaks, start, self._config["counterpart_window"], folded
-            ):
-                index = 1 - index
+            if self.COUNTERPARTS and not phrase:
+                # nor one inside a match of the word's own side: "跟" of "婚礼跟拍"
+                # does not give "摄影师" to the client, "engagé" of "j'ai engagé" does
+                own = [(s, e) for side, s, e, _ in words if side == index]
+                cues = [c for c in counterparts if not any(overlap(c, o) for o in own)]
+                if self._cued(cues, breaks, start, self._config["counterpart_window"],
+                              folded):
+                    index = 1 - index
             negated = self._cued(negations, breaks, start, self._config["window"],
                                  folded)
             values[index + (2 if negated else 0)] = 1.0
@@ -257,7 +259,8 @@ class RoleFeaturizer(SparseFeaturizer, GraphComponent):
                  for span in self._spans(f"{self.TABLE}_{kind}={side}", folded)]
         return [
             (index, start, end, phrase) for index, (start, end), phrase in found
-            if not any(o_start < end and start < o_end and o_end - o_start > end - start
+            if not any(overlap((start, end), (o_start, o_end))
+                       and o_end - o_start > end - start
                        for _, (o_start, o_end), _ in found)
         ]
 
