@@ -114,11 +114,19 @@ def matrix(blocks_: Dict[str, Any], scales: Dict[str, float]) -> scipy.sparse.cs
     return scipy.sparse.hstack(parts).tocsr()
 
 
-def classifier() -> Any:
+def step_option(config: Path, step: str, option: str, default: Any) -> Any:
+    """An option of a step of the config's pipeline (the default if not set there)."""
+    for found in yaml.safe_load(config.read_text())["pipeline"]:
+        if found.get("name") == step:
+            return found.get(option, default)
+    return default
+
+
+def classifier(max_iter: int = 100) -> Any:
     """scikit-learn's logistic regression as Rasa's LogisticRegressionClassifier sets it."""
     from sklearn.linear_model import LogisticRegression
 
-    return LogisticRegression(C=1.0, solver="lbfgs", max_iter=100, tol=1e-4,
+    return LogisticRegression(C=1.0, solver="lbfgs", max_iter=max_iter, tol=1e-4,
                               class_weight="balanced", random_state=42)
 
 
@@ -141,7 +149,7 @@ def accuracy(gold: Sequence[str], predicted: Sequence[str],
 
 
 def cross_validate(features: Any, labels: List[str], languages: List[str], folds: int,
-                   threshold: float) -> Dict[str, float]:
+                   threshold: float, max_iter: int = 100) -> Dict[str, float]:
     """Stratified k-fold cross-validation, accuracy per language."""
     from sklearn.model_selection import StratifiedKFold
 
@@ -150,7 +158,7 @@ def cross_validate(features: Any, labels: List[str], languages: List[str], folds
     for fit, score in StratifiedKFold(folds, shuffle=True, random_state=0).split(
         features, y
     ):
-        model = classifier().fit(features[fit], y[fit])
+        model = classifier(max_iter).fit(features[fit], y[fit])
         predicted[score] = predict(model, features[score], threshold)
     return accuracy(labels, list(predicted), languages)
 
@@ -162,11 +170,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--held-out", action="store_true",
                         help="also fit on the training split and score the held-out one")
-    parser.add_argument("--fallback", type=float, default=0.25)
     parser.add_argument("--scale", action="append", default=[], metavar="NODE=X")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     scales = {k: float(v) for k, _, v in (s.partition("=") for s in args.scale)}
+    # the config's own fallback threshold and iterations, as `make eval` uses them
+    threshold = float(step_option(args.config, "FallbackClassifier", "threshold", 0.3))
+    max_iter = int(step_option(args.config, "LogisticRegressionClassifier", "max_iter",
+                               100))
 
     train, test = dataset.split(dataset.load_examples())
     found = featurize(args.config, train, test if args.held_out else [])
@@ -174,10 +185,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     features = matrix(found["train"], scales)
     print(f"{args.folds}-fold cross-validation of the training split:",  # noqa: T201
           cross_validate(features, found["y_train"], found["lang_train"], args.folds,
-                         args.fallback))
+                         threshold, max_iter))
     if args.held_out:
-        model = classifier().fit(features, found["y_train"])
-        predicted = predict(model, matrix(found["test"], scales), args.fallback)
+        model = classifier(max_iter).fit(features, found["y_train"])
+        predicted = predict(model, matrix(found["test"], scales), threshold)
         print("held out:", accuracy(found["y_test"], predicted,  # noqa: T201
                                     found["lang_test"]))
     return 0

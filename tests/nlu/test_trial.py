@@ -49,3 +49,10 @@ def test_component_class_finds_rasa_and_project_components():
     import rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer as cvf
 
     assert trial.component_class("CountVectorsFeaturizer") is cvf.CountVectorsFeaturizer
+
+
+def test_step_option_reads_the_config_or_falls_back(tmp_path):
+    config = tmp_path / "config.yml"
+    config.write_text("pipeline:\n  - name: FallbackClassifier\n    threshold: 0.4\n")
+    assert trial.step_option(config, "FallbackClassifier", "threshold", 0.3) == 0.4
+    assert trial.step_option(config, "LogisticRegressionClassifier", "max_iter", 100) == 100
