@@ -9,6 +9,7 @@ regression with the settings of Rasa's `LogisticRegressionClassifier` on them:
 without looking at the held-out split) and, once chosen, the held-out figure.
 
     python -m nlu.trial --config config.yml [--folds 5] [--held-out] [--scale NODE=X]
+                        [--misses FILE]
 
 Node names are `<position>_<class>` ("2_CountVectorsFeaturizer"); `--scale` multiplies
 one block (0 leaves it out). The count vectorizers' vocabulary is fitted on the whole
@@ -88,6 +89,7 @@ def featurize(config: Path, train: List[Example], test: List[Example]) -> Dict[s
         "train": blocks([e.message for e in train], nodes[1:]),
         "test": blocks(test_messages, nodes[1:]) if test_messages else {},
         "y_train": [e.intent for e in train], "y_test": [e.intent for e in test],
+        "text_train": [e.text for e in train],
         "lang_train": [e.language for e in train], "lang_test": [e.language for e in test],
     }
 
@@ -134,7 +136,8 @@ def predict(model: Any, features: Any, threshold: float) -> List[str]:
     """The most probable intent, or nlu_fallback below the fallback threshold."""
     probabilities = model.predict_proba(features)
     best = probabilities.argmax(axis=1)
-    return [model.classes_[i] if probabilities[row, i] >= threshold else FALLBACK
+    # str(): scikit-learn gives numpy strings, which YAML cannot write
+    return [str(model.classes_[i]) if probabilities[row, i] >= threshold else FALLBACK
             for row, i in enumerate(best)]
 
 
@@ -148,9 +151,10 @@ def accuracy(gold: Sequence[str], predicted: Sequence[str],
     return result
 
 
-def cross_validate(features: Any, labels: List[str], languages: List[str], folds: int,
-                   threshold: float, max_iter: int = 100) -> Dict[str, float]:
-    """Stratified k-fold cross-validation, accuracy per language."""
+def cross_predict(features: Any, labels: List[str], folds: int, threshold: float,
+                  max_iter: int = 100) -> List[str]:
+    """Stratified k-fold cross-validation: each example's prediction by the model fitted
+    on the other folds."""
     from sklearn.model_selection import StratifiedKFold
 
     y = np.array(labels)
@@ -160,7 +164,23 @@ def cross_validate(features: Any, labels: List[str], languages: List[str], folds
     ):
         model = classifier(max_iter).fit(features[fit], y[fit])
         predicted[score] = predict(model, features[score], threshold)
-    return accuracy(labels, list(predicted), languages)
+    return list(predicted)
+
+
+def cross_validate(features: Any, labels: List[str], languages: List[str], folds: int,
+                   threshold: float, max_iter: int = 100) -> Dict[str, float]:
+    """Stratified k-fold cross-validation, accuracy per language."""
+    return accuracy(labels, cross_predict(features, labels, folds, threshold, max_iter),
+                    languages)
+
+
+def misses(texts: Sequence[str], gold: Sequence[str], predicted: Sequence[str],
+           languages: Sequence[str]) -> List[Dict[str, str]]:
+    """The examples predicted wrong, grouped by language, gold and predicted intent."""
+    found = [{"language": l, "intent": g, "predicted": p, "text": t}
+             for t, g, p, l in zip(texts, gold, predicted, languages) if g != p]
+    return sorted(found, key=lambda m: (m["language"], m["intent"], m["predicted"],
+                                        m["text"]))
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -171,6 +191,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--held-out", action="store_true",
                         help="also fit on the training split and score the held-out one")
     parser.add_argument("--scale", action="append", default=[], metavar="NODE=X")
+    parser.add_argument("--misses", type=Path, metavar="FILE",
+                        help="write the training examples cross-validation got wrong "
+                             "(YAML; training split only, never the held-out one)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     scales = {k: float(v) for k, _, v in (s.partition("=") for s in args.scale)}
@@ -183,14 +206,19 @@ def main(argv: Optional[List[str]] = None) -> int:
     found = featurize(args.config, train, test if args.held_out else [])
     print("blocks:", {n: m.shape[1] for n, m in found["train"].items()})  # noqa: T201
     features = matrix(found["train"], scales)
+    predicted = cross_predict(features, found["y_train"], args.folds, threshold, max_iter)
     print(f"{args.folds}-fold cross-validation of the training split:",  # noqa: T201
-          cross_validate(features, found["y_train"], found["lang_train"], args.folds,
-                         threshold, max_iter))
+          accuracy(found["y_train"], predicted, found["lang_train"]))
+    if args.misses:
+        wrong = misses(found["text_train"], found["y_train"], predicted,
+                       found["lang_train"])
+        args.misses.write_text(yaml.safe_dump(wrong, allow_unicode=True, sort_keys=False))
+        print(f"{len(wrong)} misses written to {args.misses}")  # noqa: T201
     if args.held_out:
         model = classifier(max_iter).fit(features, found["y_train"])
-        predicted = predict(model, matrix(found["test"], scales), threshold)
-        print("held out:", accuracy(found["y_test"], predicted,  # noqa: T201
-                                    found["lang_test"]))
+        print("held out:", accuracy(  # noqa: T201
+            found["y_test"], predict(model, matrix(found["test"], scales), threshold),
+            found["lang_test"]))
     return 0
 
 

@@ -25,6 +25,7 @@ def test_predict_falls_back_below_threshold():
     features = np.array([[0.0], [0.1], [5.0], [5.1]])
     model = trial.classifier().fit(features, ["low", "low", "high", "high"])
     assert trial.predict(model, np.array([[0.0], [5.0]]), 0.0) == ["low", "high"]
+    assert all(type(p) is str for p in trial.predict(model, np.array([[0.0]]), 0.0))
     assert trial.predict(model, np.array([[2.55]]), 0.99) == [trial.FALLBACK]
 
 
@@ -56,3 +57,15 @@ def test_step_option_reads_the_config_or_falls_back(tmp_path):
     config.write_text("pipeline:\n  - name: FallbackClassifier\n    threshold: 0.4\n")
     assert trial.step_option(config, "FallbackClassifier", "threshold", 0.3) == 0.4
     assert trial.step_option(config, "LogisticRegressionClassifier", "max_iter", 100) == 100
+
+
+def test_misses_lists_only_wrong_predictions_grouped():
+    texts = ["b2", "a1", "a2", "b1"]
+    gold = ["b", "a", "a", "b"]
+    predicted = ["a", "a", "b", "nlu_fallback"]
+    languages = ["zh", "fr", "fr", "zh"]
+    assert trial.misses(texts, gold, predicted, languages) == [
+        {"language": "fr", "intent": "a", "predicted": "b", "text": "a2"},
+        {"language": "zh", "intent": "b", "predicted": "a", "text": "b2"},
+        {"language": "zh", "intent": "b", "predicted": "nlu_fallback", "text": "b1"},
+    ]
