@@ -36,7 +36,8 @@ from nlu.dataset import LANGUAGES, Example
 
 logger = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
-CLASSIFIERS = ("LogisticRegressionClassifier", "DIETClassifier")
+CLASSIFIERS = ("FastLogisticRegressionClassifier", "LogisticRegressionClassifier",
+               "DIETClassifier")
 FALLBACK = "nlu_fallback"
 
 
@@ -71,7 +72,7 @@ def featurize(config: Path, train: List[Example], test: List[Example]) -> Dict[s
         for position, step in enumerate(steps):
             options = dict(step)
             name = options.pop("name")
-            if name in CLASSIFIERS:
+            if name.rpartition(".")[2] in CLASSIFIERS:
                 break
             cls = component_class(name)
             node = f"{position}_{cls.__name__}"
@@ -116,10 +117,11 @@ def matrix(blocks_: Dict[str, Any], scales: Dict[str, float]) -> scipy.sparse.cs
     return scipy.sparse.hstack(parts).tocsr()
 
 
-def step_option(config: Path, step: str, option: str, default: Any) -> Any:
-    """An option of a step of the config's pipeline (the default if not set there)."""
+def step_option(config: Path, steps: Sequence[str], option: str, default: Any) -> Any:
+    """An option of the first step of the config's pipeline of one of these classes
+    (the default if not set there)."""
     for found in yaml.safe_load(config.read_text())["pipeline"]:
-        if found.get("name") == step:
+        if found.get("name", "").rpartition(".")[2] in steps:
             return found.get(option, default)
     return default
 
@@ -198,9 +200,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     scales = {k: float(v) for k, _, v in (s.partition("=") for s in args.scale)}
     # the config's own fallback threshold and iterations, as `make eval` uses them
-    threshold = float(step_option(args.config, "FallbackClassifier", "threshold", 0.3))
-    max_iter = int(step_option(args.config, "LogisticRegressionClassifier", "max_iter",
-                               100))
+    threshold = float(step_option(args.config, ["FallbackClassifier"], "threshold", 0.3))
+    max_iter = int(step_option(args.config, CLASSIFIERS[:2], "max_iter", 100))
 
     train, test = dataset.split(dataset.load_examples())
     found = featurize(args.config, train, test if args.held_out else [])

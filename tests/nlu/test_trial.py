@@ -54,9 +54,12 @@ def test_component_class_finds_rasa_and_project_components():
 
 def test_step_option_reads_the_config_or_falls_back(tmp_path):
     config = tmp_path / "config.yml"
-    config.write_text("pipeline:\n  - name: FallbackClassifier\n    threshold: 0.4\n")
-    assert trial.step_option(config, "FallbackClassifier", "threshold", 0.3) == 0.4
-    assert trial.step_option(config, "LogisticRegressionClassifier", "max_iter", 100) == 100
+    config.write_text("pipeline:\n  - name: FallbackClassifier\n    threshold: 0.4\n"
+                      "  - name: nlu.components.classifier.FastLogisticRegressionClassifier\n"
+                      "    max_iter: 50\n")
+    assert trial.step_option(config, ["FallbackClassifier"], "threshold", 0.3) == 0.4
+    assert trial.step_option(config, trial.CLASSIFIERS[:2], "max_iter", 100) == 50
+    assert trial.step_option(config, ["DIETClassifier"], "epochs", 300) == 300
 
 
 def test_misses_lists_only_wrong_predictions_grouped():
