@@ -127,11 +127,13 @@ def step_option(config: Path, steps: Sequence[str], option: str, default: Any) -
 
 
 def classifier(max_iter: int = 100) -> Any:
-    """scikit-learn's logistic regression as Rasa's LogisticRegressionClassifier sets it."""
-    from sklearn.linear_model import LogisticRegression
+    """The unfitted scikit-learn estimator of Rasa's LogisticRegressionClassifier, built by
+    that class itself so that its settings are not repeated here."""
+    from rasa.nlu.classifiers.logistic_regression_classifier import (
+        LogisticRegressionClassifier,
+    )
 
-    return LogisticRegression(C=1.0, solver="lbfgs", max_iter=max_iter, tol=1e-4,
-                              class_weight="balanced", random_state=42)
+    return LogisticRegressionClassifier({"max_iter": max_iter}, "trial", None, None).clf
 
 
 def predict(model: Any, features: Any, threshold: float) -> List[str]:

@@ -4,7 +4,8 @@ scikit-learn computes the scores as `X @ coef_.T`. `coef_` is row-major (intents
 features), so its transpose is column-major, and scipy's sparse-times-dense product
 first copies it into row-major order: 33 × 91 000 numbers, about 24 MB, for every
 message. That copy was most of `LogisticRegressionClassifier`'s time per parse
-(cProfile: 15 ms of a 45 ms parse, in `ndarray.ravel`) and grows with the number of
+(8.1 ms of a 27.3 ms parse, each graph node timed; cProfile puts it in
+`ndarray.ravel`) and grows with the number of
 n-gram features. Storing `coef_` column-major makes the transpose row-major, so the
 product reads it in place. The scores are the same numbers, computed the same way.
 """
