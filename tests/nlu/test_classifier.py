@@ -11,7 +11,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.nlu.classifiers.logistic_regression_classifier import (
     LogisticRegressionClassifier,
 )
-from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, FEATURE_TYPE_SEQUENCE, TEXT
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -22,12 +22,18 @@ INTENTS = ("greet", "thank", "cancel")
 
 
 def message(row: np.ndarray, intent: str = "") -> Message:
-    """A message with one sparse and one dense sentence feature block."""
+    """A message as the pipeline leaves it: two sparse and two dense sentence feature
+    blocks, interleaved, with sequence features (which the classifier does not read)."""
     result = Message(data={TEXT: "x", **({"intent": intent} if intent else {})})
-    result.add_features(Features(scipy.sparse.coo_matrix(row[:-2]), FEATURE_TYPE_SENTENCE,
-                                 TEXT, "sparse"))
-    result.add_features(Features(row[-2:].reshape(1, -1), FEATURE_TYPE_SENTENCE, TEXT,
-                                 "dense"))
+    counts = np.where(row[:30] > 0.5, np.round(row[:30]), 0.0)
+    for origin, block in (("counts", counts[:20]), ("encoder", row[30:36]),
+                          ("roles", counts[20:]), ("encoder2", row[36:])):
+        sentence = (scipy.sparse.coo_matrix(block) if origin in ("counts", "roles")
+                    else block.reshape(1, -1))
+        sequence = (scipy.sparse.coo_matrix(np.ones((2, 3))) if origin == "counts"
+                    else np.ones((2, 4)))
+        result.add_features(Features(sequence, FEATURE_TYPE_SEQUENCE, TEXT, origin))
+        result.add_features(Features(sentence, FEATURE_TYPE_SENTENCE, TEXT, origin))
     return result
 
 
@@ -66,3 +72,29 @@ def test_same_ranking_as_rasas_classifier_with_weights_stored_column_major(
     assert [m.get("intent_ranking") for m in first] == [
         m.get("intent_ranking") for m in second]
     assert {m.get("intent")["name"] for m in first} == set(INTENTS)
+
+
+def test_rows_hold_the_numbers_rasa_puts_there_in_the_same_order(tmp_path, data):
+    rows, _ = data
+    ours = trained(FastLogisticRegressionClassifier, tmp_path, data)
+    rows = rows.copy()
+    rows[:, 31] = 0.0  # a zero in a dense block: csr_matrix leaves it out
+    messages = [message(r) for r in rows[:12]]
+    fast = ours._create_X(messages)
+    rasa = LogisticRegressionClassifier._create_X(ours, messages).tocsr()
+    assert fast.shape == rasa.shape == (12, 40)
+    assert fast.dtype == rasa.dtype
+    assert np.array_equal(fast.indptr, rasa.indptr)
+    assert np.array_equal(fast.indices, rasa.indices)
+    assert np.array_equal(fast.data, rasa.data)
+    assert fast.nnz < 12 * 40  # the zeros are left out
+
+
+def test_rows_of_different_widths_are_refused(tmp_path, data):
+    rows, _ = data
+    ours = trained(FastLogisticRegressionClassifier, tmp_path, data)
+    short = Message(data={TEXT: "x"})
+    short.add_features(Features(rows[0, :5].reshape(1, -1), FEATURE_TYPE_SENTENCE, TEXT,
+                                "dense"))
+    with pytest.raises(ValueError, match="different feature widths"):
+        ours._create_X([message(rows[0]), short])
