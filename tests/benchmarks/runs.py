@@ -100,7 +100,9 @@ def _change_one_example(nlu_dir: Path) -> str:
 
 
 def training() -> Dict[str, object]:
-    """Cold training (a fresh Rasa cache), then again after one NLU example changed."""
+    """`rasa data validate`, then training as `make train` runs it (validation skipped,
+    it was just done): cold (a fresh Rasa cache), then again after one NLU example
+    changed."""
     with tempfile.TemporaryDirectory(prefix="accord-train-") as tmp:
         work = Path(tmp)
         for name in ("nlu", "stories"):
@@ -108,16 +110,18 @@ def training() -> Dict[str, object]:
                             ignore=shutil.ignore_patterns("*.py", "__pycache__",
                                                           "components", "configs"))
         env = _env(RASA_CACHE_DIRECTORY=str(work / "cache"))
-        command = [str(Path(sys.executable).with_name("rasa")), "train",
-                   "--config", str(ROOT / "config.yml"), "--domain", str(ROOT / "domain.yml"),
-                   "--data", str(work / "nlu"), str(work / "stories"),
-                   "--out", str(work / "models"), "--quiet"]
+        rasa = str(Path(sys.executable).with_name("rasa"))
+        inputs = ["--config", str(ROOT / "config.yml"), "--domain", str(ROOT / "domain.yml"),
+                  "--data", str(work / "nlu"), str(work / "stories")]
+        command = [rasa, "train", *inputs, "--out", str(work / "models"), "--quiet",
+                   "--skip-validation"]
         quiet = {"cwd": ROOT, "env": env, "stdout": subprocess.DEVNULL,
                  "stderr": subprocess.DEVNULL}
+        validate = procstat.run_measured([rasa, "data", "validate", *inputs], **quiet)
         cold = procstat.run_measured(command + ["--fixed-model-name", "cold"], **quiet)
         changed = _change_one_example(work / "nlu")
         warm = procstat.run_measured(command + ["--fixed-model-name", "warm"], **quiet)
-        return {"cold": cold, "nlu_change": {**warm, "changed": changed}}
+        return {"validate": validate, "cold": cold, "nlu_change": {**warm, "changed": changed}}
 
 
 ROW = re.compile(r"^(?P<page>.+?)\s+(?P<median>[\d.]+)\s+(?P<worst>[\d.]+)\s+(?P<status>\d{3})$")
