@@ -72,3 +72,16 @@ def test_misses_lists_only_wrong_predictions_grouped():
         {"language": "zh", "intent": "b", "predicted": "a", "text": "b2"},
         {"language": "zh", "intent": "b", "predicted": "nlu_fallback", "text": "b1"},
     ]
+
+
+def test_fit_keeps_full_columns_dense_and_gives_scikit_learns_weights():
+    """Columns with a number in every row are fitted apart, in any position."""
+    rng = np.random.default_rng(5)
+    labels = ["a", "b", "c"] * 20
+    dense = rng.normal(size=(60, 3)) + np.eye(3)[[i % 3 for i in range(60)]]
+    counts = rng.integers(0, 2, size=(60, 4)) * (rng.random((60, 4)) < 0.3)
+    features = scipy.sparse.csr_matrix(np.hstack([counts[:, :2], dense, counts[:, 2:]]))
+    ours = trial.fit(features, labels)
+    expected = trial.classifier().fit(features, labels)
+    assert np.allclose(ours.coef_, expected.coef_, atol=1e-7)
+    assert np.allclose(ours.intercept_, expected.intercept_, atol=1e-7)
