@@ -95,8 +95,8 @@ def one_width(widths: set) -> Any:
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
 )
 class FastLogisticRegressionClassifier(LogisticRegressionClassifier):
-    """`LogisticRegressionClassifier` that builds its rows directly and keeps its weights
-    laid out for one-row products."""
+    """`LogisticRegressionClassifier` that builds its rows directly, fits with the dense
+    features kept dense and keeps its weights laid out for one-row products."""
 
     def _create_X(self, messages: List[Message]) -> scipy.sparse.csr_matrix:
         """One CSR row per message, with the numbers Rasa's `_create_X` puts there."""
