@@ -76,9 +76,7 @@ def table(results: Dict[str, Any]) -> List[str]:
         for key, label in (("validate", "rasa data validate"),
                            ("cold", "cold (empty cache)"),
                            ("nlu_change", "one NLU example changed")):
-            row = train.get(key)
-            if row is None:  # results written before validation was timed apart
-                continue
+            row = train[key]
             lines.append(f"  {label:<24}{row['wall_s']:>8}{row['cpu_s']:>8}"
                          f"{row['peak_rss_mb']:>13}{row['returncode']:>4}")
     console = results.get("console")
