@@ -19,9 +19,11 @@ class FakeEncoder:
 
     def __init__(self) -> None:
         self.asked: List[str] = []
+        self.calls: List[int] = []
 
     def __call__(self, texts: List[str]) -> np.ndarray:
         self.asked.extend(texts)
+        self.calls.append(len(texts))
         return np.array([[len(t), 1.0, 2.0] for t in texts], dtype=np.float32)
 
 
@@ -55,9 +57,10 @@ def test_an_unusable_cache_only_costs_time(tmp_path, caplog):
 def featurizer(tmp_path, monkeypatch):
     monkeypatch.setenv("RASA_CACHE_DIRECTORY", str(tmp_path / "cache"))
 
-    def make(encoder: FakeEncoder) -> SentenceEncoderFeaturizer:
+    def make(encoder: FakeEncoder, batch_size: int = 64) -> SentenceEncoderFeaturizer:
         component = SentenceEncoderFeaturizer(
-            {**SentenceEncoderFeaturizer.get_default_config(), "encoder": "e5", "scale": 10.0},
+            {**SentenceEncoderFeaturizer.get_default_config(), "encoder": "e5", "scale": 10.0,
+             "batch_size": batch_size},
             "encoder",
         )
         component._encoder = encoder
@@ -81,3 +84,17 @@ def test_training_reuses_vectors_and_serving_does_not_touch_the_cache(featurizer
     serving = FakeEncoder()
     featurizer(serving).process([Message(data={TEXT: "je suis photographe"})])
     assert serving.asked == ["je suis photographe"]
+
+
+def test_training_encodes_the_missing_texts_in_batches(featurizer):
+    known = ["merci", "谢谢"]
+    featurizer(FakeEncoder()).process_training_data(
+        TrainingData([Message(data={TEXT: t}) for t in known]))
+    texts = ["je suis photographe", "merci", "我是客户", "клиент не платит", "谢谢",
+             "bonjour", "你好"]
+    encoder = FakeEncoder()
+    data = TrainingData([Message(data={TEXT: t}) for t in texts])
+    featurizer(encoder, batch_size=2).process_training_data(data)
+    assert encoder.calls == [2, 2, 1]  # five new texts, two at a time
+    assert [m.get_dense_features(TEXT)[1].features[0, 0] for m in data.training_examples] \
+        == [10.0 * len(t) for t in texts]  # each message its own vector, in order
