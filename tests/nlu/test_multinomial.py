@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 import scipy.sparse
@@ -30,9 +32,10 @@ def model(**options) -> LogisticRegression:
                                  **options})
 
 
-def test_products_match_the_joined_matrix(problem):
+@pytest.mark.parametrize("threaded", [False, True])
+def test_products_match_the_joined_matrix(problem, threaded):
     counts, dense, _ = problem
-    blocks = BlockMatrix(counts, dense)
+    blocks = BlockMatrix(counts, dense, ThreadPoolExecutor(1) if threaded else None)
     joined = scipy.sparse.hstack([counts, dense], format="csr")
     weights = np.random.default_rng(3).normal(size=(72, 4))
     gradient = np.random.default_rng(4).normal(size=(4, 90))
