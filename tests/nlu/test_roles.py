@@ -13,7 +13,7 @@ from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu.components.roles import RoleFeaturizer
+from nlu.components.roles import RoleFeaturizer, pattern_of
 from nlu.components.tokenizer import ScriptAwareTokenizer
 
 NLU = Path(__file__).resolve().parents[2] / "nlu"
@@ -177,3 +177,19 @@ def test_function_words_do_not_become_jieba_words():
     words = ScriptAwareTokenizer.collect_chinese_words(project_lexicon())
     assert "摄影师" in words
     assert not {"不是", "我是", "而是", "给客户拍", "我请的摄影师"} & set(words)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("摄影工作室", ["摄影工作室"]),
+    ("我是vip客户", ["vip客户"]),
+    ("vip", ["vip"]),
+    ("vip 客户", ["vip 客户"]),
+    ("le client final", ["client final"]),
+    ("le client, final", ["client"]),
+    ("les clients", []),
+    ("l'client", []),
+    ("工作室 client", ["工作室", "client"]),
+])
+def test_patterns_match_whole_words_longest_first(text, expected):
+    pattern = pattern_of(["工作室", "摄影工作室", "vip", "vip客户", "vip 客户", "client", "client final"])
+    assert [m.group() for m in pattern.finditer(text)] == expected
