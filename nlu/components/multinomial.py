@@ -12,7 +12,7 @@ over the 15 000 examples of the full model (0.23 s one after the other), the fit
 
 `fit_lbfgs` runs what `LogisticRegression.fit` runs for Rasa's settings (lbfgs,
 multinomial, `class_weight="balanced"`, intercept): the same loss object, the same
-sample weights, the same starting point and optimiser options. Only the matrix
+sample weights, the same starting point, the same optimiser and options. Only the matrix
 products are done block by block, so the coefficients agree to rounding
 (`tests/nlu/test_multinomial.py`).
 """
@@ -24,8 +24,9 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 import scipy.sparse
-from scipy import optimize
 from threadpoolctl import threadpool_limits
+
+from nlu.components.lbfgsb import minimize_unbounded
 
 
 class BlockMatrix:
@@ -106,10 +107,11 @@ def fit_lbfgs(model: Any, X: BlockMatrix, y: Sequence[str]) -> Any:
     with ThreadPoolExecutor(max_workers=1) as pool, threadpool_limits(1, user_api="blas"):
         X.pool = pool
         try:
-            result = optimize.minimize(
-                loss.loss_gradient, start, method="L-BFGS-B", jac=True,
+            # scipy's L-BFGS-B with the options scikit-learn gives it (lbfgsb.py)
+            result = minimize_unbounded(
+                loss.loss_gradient, start,
                 args=(X, target.astype(np.float64), sample_weight, 1.0 / model.C, 1),
-                options={"iprint": -1, "gtol": model.tol, "maxiter": model.max_iter},
+                gtol=model.tol, maxiter=model.max_iter,
             )
         finally:
             X.pool = None
