@@ -18,6 +18,11 @@ nothing else changed:
 - Training fits scikit-learn's model on the same numbers with the dense encoder
   features kept dense, so that their products go through BLAS (`multinomial.py`):
   48 s instead of 75 s for 12 000 examples.
+- Rasa stores the fitted model through skops, whose first import in a process that has
+  loaded Rasa takes 4.5 s (it looks up 750 types in each of the loaded modules): in
+  every training and at every server start. The weights are plain arrays, stored here
+  with `numpy.savez` and read back without pickle; a model stored by Rasa's own class
+  (a `.skops` file) still loads.
 
 `X` holds the same numbers in the same order, so the scores are the same numbers,
 computed the same way; the fitted weights agree to rounding
@@ -26,12 +31,15 @@ computed the same way; the fitted weights agree to rounding
 
 from __future__ import annotations
 
-from typing import Any, List
+import logging
+from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
 import scipy.sparse
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import (
     LogisticRegressionClassifier,
 )
@@ -40,6 +48,10 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.components.multinomial import BlockMatrix, fit_lbfgs
+
+logger = logging.getLogger(__name__)
+
+WEIGHTS_FILE = "weights.npz"
 
 
 def sentence_parts(message: Message) -> tuple:
@@ -125,6 +137,47 @@ class FastLogisticRegressionClassifier(LogisticRegressionClassifier):
                   [e.get(INTENT) for e in examples])
         self.persist()
         return self._resource
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """The storage format, so that Rasa's cache holds no classifier stored the old
+        way under the same key."""
+        return WEIGHTS_FILE
+
+    def persist(self) -> None:
+        """Stores the fitted weights and intents as arrays."""
+        with self._model_storage.write_to(self._resource) as directory:
+            np.savez(directory / WEIGHTS_FILE, coef=self.clf.coef_,
+                     intercept=self.clf.intercept_, classes=self.clf.classes_,
+                     n_iter=self.clf.n_iter_)
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> FastLogisticRegressionClassifier:
+        """The stored classifier; an untrained one if nothing was stored."""
+        try:
+            with model_storage.read_from(resource) as directory:
+                if not (directory / WEIGHTS_FILE).exists():
+                    return super().load(config, model_storage, resource,
+                                        execution_context, **kwargs)
+                with np.load(directory / WEIGHTS_FILE, allow_pickle=False) as stored:
+                    arrays = {name: stored[name] for name in stored.files}
+        except ValueError:  # no such resource, as in Rasa's own `load`
+            logger.debug("%s: no stored classifier in %s", cls.__name__, resource.name)
+            return cls.create(config, model_storage, resource, execution_context)
+        component = cls(config, execution_context.node_name, model_storage, resource)
+        component.clf.coef_ = np.asfortranarray(arrays["coef"])
+        component.clf.intercept_ = arrays["intercept"]
+        component.clf.classes_ = arrays["classes"]
+        component.clf.n_iter_ = arrays["n_iter"]
+        component.clf.n_features_in_ = arrays["coef"].shape[1]
+        return component
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Sets the intent and its ranking on each message."""

@@ -104,3 +104,38 @@ def test_rows_of_different_widths_are_refused(tmp_path, data):
                                 "dense"))
     with pytest.raises(ValueError, match="different feature widths"):
         ours._create_X([message(rows[0]), short])
+
+
+def load(cls, tmp_path, name: str) -> LogisticRegressionClassifier:
+    storage = LocalModelStorage(tmp_path / name)
+    context = ExecutionContext(GraphSchema({}), "test", node_name=name)
+    return cls.load(cls.get_default_config(), storage, Resource(name), context)
+
+
+def rankings(component, rows) -> list:
+    return [m.get("intent_ranking") for m in component.process([message(r) for r in rows])]
+
+
+def test_stored_weights_load_back_to_the_same_rankings(tmp_path, data):
+    rows, _ = data
+    ours = trained(FastLogisticRegressionClassifier, tmp_path, data)
+    name = FastLogisticRegressionClassifier.__name__
+    assert [p.name for p in (tmp_path / name / name).iterdir()] == ["weights.npz"]
+    loaded = load(FastLogisticRegressionClassifier, tmp_path, name)
+    assert rankings(loaded, rows[:10]) == rankings(ours, rows[:10])
+    assert loaded.clf.n_iter_.tolist() == ours.clf.n_iter_.tolist()
+
+
+def test_a_classifier_stored_by_rasas_class_still_loads(tmp_path, data):
+    rows, _ = data
+    rasa = trained(LogisticRegressionClassifier, tmp_path, data)
+    name = LogisticRegressionClassifier.__name__
+    loaded = load(FastLogisticRegressionClassifier, tmp_path, name)
+    assert isinstance(loaded, FastLogisticRegressionClassifier)
+    assert rankings(loaded, rows[:5]) == rankings(rasa, rows[:5])
+
+
+def test_nothing_stored_gives_an_untrained_classifier(tmp_path):
+    (tmp_path / "empty").mkdir()
+    loaded = load(FastLogisticRegressionClassifier, tmp_path, "empty")
+    assert not hasattr(loaded.clf, "coef_")
