@@ -161,16 +161,18 @@ class FastLogisticRegressionClassifier(LogisticRegressionClassifier):
         **kwargs: Any,
     ) -> FastLogisticRegressionClassifier:
         """The stored classifier; an untrained one if nothing was stored."""
+        arrays = None
         try:
             with model_storage.read_from(resource) as directory:
-                if not (directory / WEIGHTS_FILE).exists():
-                    return super().load(config, model_storage, resource,
-                                        execution_context, **kwargs)
-                with np.load(directory / WEIGHTS_FILE, allow_pickle=False) as stored:
-                    arrays = {name: stored[name] for name in stored.files}
+                if (directory / WEIGHTS_FILE).exists():
+                    with np.load(directory / WEIGHTS_FILE, allow_pickle=False) as stored:
+                        arrays = {name: stored[name] for name in stored.files}
         except ValueError:  # no such resource, as in Rasa's own `load`
             logger.debug("%s: no stored classifier in %s", cls.__name__, resource.name)
             return cls.create(config, model_storage, resource, execution_context)
+        if arrays is None:  # stored by Rasa's own class (skops)
+            return super().load(config, model_storage, resource, execution_context,
+                                **kwargs)
         component = cls(config, execution_context.node_name, model_storage, resource)
         component.clf.coef_ = np.asfortranarray(arrays["coef"])
         component.clf.intercept_ = arrays["intercept"]

@@ -38,11 +38,12 @@ def minimize_unbounded(fun: FunctionAndGradient, x0: np.ndarray, args: tuple = (
     task, csave = np.zeros(1, "S60"), np.zeros(1, "S60")
     lsave, isave, dsave = np.zeros(4, integer), np.zeros(44, integer), np.zeros(29)
     lower, upper, nbd = np.zeros(n), np.zeros(n), np.zeros(n, integer)  # 0: no bound
+    factr = ftol / np.finfo(float).eps
     task[:] = "START"
     iterations = evaluations = 0
     while True:
-        _lbfgsb.setulb(m, x, lower, upper, nbd, f, g, ftol / np.finfo(float).eps, gtol,
-                       wa, iwa, task, -1, csave, lsave, isave, dsave, maxls)
+        _lbfgsb.setulb(m, x, lower, upper, nbd, f, g, factr, gtol, wa, iwa, task, -1,
+                       csave, lsave, isave, dsave, maxls)
         state = task.tobytes()
         if state.startswith(b"FG"):
             value, gradient = fun(x, *args)
