@@ -4,7 +4,8 @@
 split, more for cross-validation. To compare feature variants, this runs the
 config's featurizers once over the training split (and the held-out split), keeps
 each featurizer's sentence features as a block, and fits scikit-learn's logistic
-regression with the settings of Rasa's `LogisticRegressionClassifier` on them:
+regression with the settings of Rasa's `LogisticRegressionClassifier` on them (or,
+when the config classifies with `LinearSVMIntentClassifier`, its linear SVM):
 5-fold cross-validation *within the training split* (to choose between variants
 without looking at the held-out split) and, once chosen, the held-out figure.
 
@@ -37,7 +38,7 @@ from nlu.dataset import LANGUAGES, Example
 logger = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
 CLASSIFIERS = ("FastLogisticRegressionClassifier", "LogisticRegressionClassifier",
-               "DIETClassifier")
+               "DIETClassifier", "LinearSVMIntentClassifier")
 FALLBACK = "nlu_fallback"
 
 
@@ -136,12 +137,32 @@ def classifier(max_iter: int = 100) -> Any:
     return LogisticRegressionClassifier({"max_iter": max_iter}, "trial", None, None).clf
 
 
-def fit(features: Any, labels: Sequence[str], max_iter: int = 100) -> Any:
+def svm_options(config: Path) -> Optional[Dict[str, Any]]:
+    """The options of the config's `LinearSVMIntentClassifier` (its defaults included),
+    None when the config classifies otherwise."""
+    from nlu.components.svm import LinearSVMIntentClassifier
+
+    for found in yaml.safe_load(config.read_text())["pipeline"]:
+        if found.get("name", "").rpartition(".")[2] == LinearSVMIntentClassifier.__name__:
+            options = {k: v for k, v in found.items() if k != "name"}
+            return {**LinearSVMIntentClassifier.get_default_config(), **options}
+    return None
+
+
+def fit(features: Any, labels: Sequence[str], max_iter: int = 100,
+        svm: Optional[Dict[str, Any]] = None) -> Any:
     """`classifier(max_iter)` fitted as `FastLogisticRegressionClassifier` fits it, the
     columns with a number in every row (the sentence encoders') kept dense
-    (`nlu/components/multinomial.py`): the same weights, in two thirds of the time."""
+    (`nlu/components/multinomial.py`): the same weights, in two thirds of the time.
+    With `svm` (`svm_options`), fitted as `LinearSVMIntentClassifier` fits it."""
     from nlu.components.multinomial import BlockMatrix, fit_lbfgs
 
+    if svm is not None:
+        from nlu.components.svm import fit_svm
+
+        return fit_svm(classifier(), scipy.sparse.csr_matrix(features), labels,
+                       float(svm["C"]), float(svm["temperature"]),
+                       int(svm["random_state"]), int(svm["max_iter"]))
     X = scipy.sparse.csc_matrix(features)
     full = np.diff(X.indptr) == X.shape[0]
     order = np.concatenate([np.flatnonzero(~full), np.flatnonzero(full)])
@@ -172,7 +193,7 @@ def accuracy(gold: Sequence[str], predicted: Sequence[str],
 
 
 def cross_predict(features: Any, labels: List[str], folds: int, threshold: float,
-                  max_iter: int = 100) -> List[str]:
+                  max_iter: int = 100, svm: Optional[Dict[str, Any]] = None) -> List[str]:
     """Stratified k-fold cross-validation: each example's prediction by the model fitted
     on the other folds."""
     from sklearn.model_selection import StratifiedKFold
@@ -182,15 +203,17 @@ def cross_predict(features: Any, labels: List[str], folds: int, threshold: float
     for rows, held in StratifiedKFold(folds, shuffle=True, random_state=0).split(
         features, y
     ):
-        model = fit(features[rows], y[rows], max_iter)
+        model = fit(features[rows], y[rows], max_iter, svm)
         predicted[held] = predict(model, features[held], threshold)
     return list(predicted)
 
 
 def cross_validate(features: Any, labels: List[str], languages: List[str], folds: int,
-                   threshold: float, max_iter: int = 100) -> Dict[str, float]:
+                   threshold: float, max_iter: int = 100,
+                   svm: Optional[Dict[str, Any]] = None) -> Dict[str, float]:
     """Stratified k-fold cross-validation, accuracy per language."""
-    return accuracy(labels, cross_predict(features, labels, folds, threshold, max_iter),
+    return accuracy(labels,
+                    cross_predict(features, labels, folds, threshold, max_iter, svm),
                     languages)
 
 
@@ -220,12 +243,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     # the config's own fallback threshold and iterations, as `make eval` uses them
     threshold = float(step_option(args.config, ["FallbackClassifier"], "threshold", 0.3))
     max_iter = int(step_option(args.config, CLASSIFIERS[:2], "max_iter", 100))
+    svm = svm_options(args.config)
 
     train, test = dataset.split(dataset.load_examples())
     found = featurize(args.config, train, test if args.held_out else [])
     print("blocks:", {n: m.shape[1] for n, m in found["train"].items()})  # noqa: T201
     features = matrix(found["train"], scales)
-    predicted = cross_predict(features, found["y_train"], args.folds, threshold, max_iter)
+    predicted = cross_predict(features, found["y_train"], args.folds, threshold, max_iter,
+                              svm)
     print(f"{args.folds}-fold cross-validation of the training split:",  # noqa: T201
           accuracy(found["y_train"], predicted, found["lang_train"]))
     if args.misses:
@@ -234,7 +259,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         args.misses.write_text(yaml.safe_dump(wrong, allow_unicode=True, sort_keys=False))
         print(f"{len(wrong)} misses written to {args.misses}")  # noqa: T201
     if args.held_out:
-        model = fit(features, found["y_train"], max_iter)
+        model = fit(features, found["y_train"], max_iter, svm)
         print("held out:", accuracy(  # noqa: T201
             found["y_test"], predict(model, matrix(found["test"], scales), threshold),
             found["lang_test"]))
