@@ -1,4 +1,5 @@
-"""Unit tests of FastLogisticRegressionClassifier (nlu/components/classifier.py)."""
+"""Unit tests of FastLogisticRegressionClassifier (nlu/components/classifier.py), and of
+what LinearSVMIntentClassifier (nlu/components/svm.py) keeps of it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.components.classifier import FastLogisticRegressionClassifier
+from nlu.components.svm import LinearSVMIntentClassifier
 
 INTENTS = ("greet", "thank", "cancel")
 
@@ -116,12 +118,15 @@ def rankings(component, rows) -> list:
     return [m.get("intent_ranking") for m in component.process([message(r) for r in rows])]
 
 
-def test_stored_weights_load_back_to_the_same_rankings(tmp_path, data):
+@pytest.mark.parametrize("cls", [FastLogisticRegressionClassifier,
+                                 LinearSVMIntentClassifier])
+def test_stored_weights_load_back_to_the_same_rankings(tmp_path, data, cls):
     rows, _ = data
-    ours = trained(FastLogisticRegressionClassifier, tmp_path, data)
-    name = FastLogisticRegressionClassifier.__name__
+    ours = trained(cls, tmp_path, data)
+    name = cls.__name__
     assert [p.name for p in (tmp_path / name / name).iterdir()] == ["weights.npz"]
-    loaded = load(FastLogisticRegressionClassifier, tmp_path, name)
+    loaded = load(cls, tmp_path, name)
+    assert isinstance(loaded, cls)
     assert rankings(loaded, rows[:10]) == rankings(ours, rows[:10])
     assert loaded.clf.n_iter_.tolist() == ours.clf.n_iter_.tolist()
 

@@ -11,7 +11,7 @@ from sklearn.svm import LinearSVC
 from nlu import trial
 from nlu.components.svm import LinearSVMIntentClassifier
 from tests.nlu.test_classifier import (  # noqa: F401 (`data` is a fixture)
-    INTENTS, data, load, message, rankings, trained,
+    INTENTS, data, message, trained,
 )
 
 
@@ -50,16 +50,6 @@ def test_the_temperature_sharpens_the_probabilities_not_the_ranking(tmp_path, da
                    for t in (1.0, 4.0))
     assert np.array_equal(soft.predict(X), sharp.predict(X))
     assert (sharp.predict_proba(X).max(axis=1) > soft.predict_proba(X).max(axis=1)).all()
-
-
-def test_stored_weights_load_back_to_the_same_rankings(tmp_path, data):
-    rows, _ = data
-    ours = trained(LinearSVMIntentClassifier, tmp_path, data)
-    name = LinearSVMIntentClassifier.__name__
-    assert [p.name for p in (tmp_path / name / name).iterdir()] == ["weights.npz"]
-    loaded = load(LinearSVMIntentClassifier, tmp_path, name)
-    assert isinstance(loaded, LinearSVMIntentClassifier)
-    assert rankings(loaded, rows[:10]) == rankings(ours, rows[:10])
 
 
 def test_trial_fits_the_components_weights(tmp_path, data):
