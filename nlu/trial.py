@@ -160,9 +160,7 @@ def fit(features: Any, labels: Sequence[str], max_iter: int = 100,
     if svm is not None:
         from nlu.components.svm import fit_svm
 
-        return fit_svm(classifier(), scipy.sparse.csr_matrix(features), labels,
-                       float(svm["C"]), float(svm["temperature"]),
-                       int(svm["random_state"]), int(svm["max_iter"]))
+        return fit_svm(classifier(), scipy.sparse.csr_matrix(features), labels, svm)
     X = scipy.sparse.csc_matrix(features)
     full = np.diff(X.indptr) == X.shape[0]
     order = np.concatenate([np.flatnonzero(~full), np.flatnonzero(full)])

@@ -133,10 +133,13 @@ class FastLogisticRegressionClassifier(LogisticRegressionClassifier):
                     if e.get(INTENT) and e.get(TEXT)]
         if not examples:
             return super().train(training_data)  # Rasa's own "no data" path
-        fit_lbfgs(self.clf, self._training_matrix(examples),
-                  [e.get(INTENT) for e in examples])
+        self._fit(self._training_matrix(examples), [e.get(INTENT) for e in examples])
         self.persist()
         return self._resource
+
+    def _fit(self, features: BlockMatrix, labels: List[str]) -> None:
+        """Fits `self.clf` on the training rows (`multinomial.py`)."""
+        fit_lbfgs(self.clf, features, labels)
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:

@@ -20,30 +20,31 @@ from __future__ import annotations
 
 import logging
 import warnings
-from typing import Any, Dict, Sequence, Text
+from typing import Any, Dict, List, Sequence, Text
 
 import numpy as np
 import scipy.sparse
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.shared.nlu.constants import INTENT, TEXT
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.components.classifier import FastLogisticRegressionClassifier
+from nlu.components.multinomial import BlockMatrix
 
 logger = logging.getLogger(__name__)
 
 
 def fit_svm(model: Any, features: scipy.sparse.csr_matrix, labels: Sequence[str],
-            C: float, temperature: float, random_state: int, max_iter: int) -> Any:
-    """Fits a linear SVM and puts its weights, times `temperature`, into `model` (a
-    scikit-learn `LogisticRegression` with more than two classes, whose
+            config: Dict[Text, Any]) -> Any:
+    """Fits a linear SVM with the component's `config` (`C`, `temperature`,
+    `random_state`, `max_iter`) and puts its weights, times `temperature`, into `model`
+    (a scikit-learn `LogisticRegression` with more than two classes, whose
     `predict_proba` is then the softmax of the SVM's scores times `temperature`)."""
+    temperature = float(config["temperature"])
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.svm import LinearSVC
 
-    svm = LinearSVC(C=C, class_weight="balanced", random_state=random_state,
-                    max_iter=max_iter)
+    svm = LinearSVC(C=float(config["C"]), class_weight="balanced",
+                    random_state=int(config["random_state"]),
+                    max_iter=int(config["max_iter"]))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         svm.fit(features, np.asarray(labels))
@@ -77,16 +78,7 @@ class LinearSVMIntentClassifier(FastLogisticRegressionClassifier):
             "max_iter": 1000,
         }
 
-    def train(self, training_data: TrainingData) -> Resource:
-        """Fits the SVM on the sentence features of the intent examples, then stores
-        the weights as the logistic regression's."""
-        examples = [e for e in training_data.intent_examples
-                    if e.get(INTENT) and e.get(TEXT)]
-        if not examples:
-            return super().train(training_data)  # Rasa's own "no data" path
-        fit_svm(self.clf, self._training_matrix(examples).tocsr(),
-                [e.get(INTENT) for e in examples], float(self.config["C"]),
-                float(self.config["temperature"]), int(self.config["random_state"]),
-                int(self.config["max_iter"]))
-        self.persist()
-        return self._resource
+    def _fit(self, features: BlockMatrix, labels: List[str]) -> None:
+        """Fits the SVM and keeps its weights, times `temperature`, as the logistic
+        regression's."""
+        fit_svm(self.clf, features.tocsr(), labels, self.config)
